@@ -1,0 +1,192 @@
+package frontend
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/containerd/platforms"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerui"
+	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/org/appbuild/llbgen"
+	"github.com/org/appbuild/profiles"
+	"github.com/org/appbuild/spec"
+)
+
+// language is the linguist name BuildKit shows for the spec's source.
+const language = "YAML"
+
+// Build is the gateway build function (a gwclient.BuildFunc).
+func Build(ctx context.Context, c gwclient.Client) (res *gwclient.Result, err error) {
+	// A panic must reach the user as an error, not kill the frontend with a
+	// stack trace in buildkitd's log. The recover is direct so it works.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("appbuild: internal error: %v\n%s", r, debug.Stack())
+		}
+	}()
+
+	bc, err := dockerui.NewClient(c)
+	if err != nil {
+		return nil, err
+	}
+	src, err := bc.ReadEntrypoint(ctx, language)
+	if err != nil {
+		return nil, err
+	}
+	if !isSpec(src.Data) {
+		return buildDockerfile(ctx, c)
+	}
+
+	s, err := spec.Parse(src.Filename, src.Data)
+	if err != nil {
+		return nil, withSource(err, src.SourceMap)
+	}
+	defer func() { err = withSource(err, src.SourceMap) }()
+
+	if res, handled, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
+		ListTargets: func(ctx context.Context) (*targetsList, error) { return listTargets(s), nil },
+	}); err != nil || handled {
+		return res, err
+	}
+
+	t, err := findTarget(bc.Target)
+	if err != nil {
+		return nil, err
+	}
+	if err := setPlatforms(bc, s); err != nil {
+		return nil, err
+	}
+	b := &builder{c: c, bc: bc, spec: s, src: src}
+	return t.build(b, ctx)
+}
+
+// builder carries what every target needs for one build request.
+type builder struct {
+	c    gwclient.Client
+	bc   *dockerui.Client
+	spec *spec.Spec
+	src  *dockerui.Source
+}
+
+// buildImage builds the runtime image for every target platform.
+func (b *builder) buildImage(ctx context.Context) (*gwclient.Result, error) {
+	profile, err := profiles.Get(b.spec.Language)
+	if err != nil {
+		return nil, b.spec.Errorf("language", "%v", err)
+	}
+	files, err := readAppFiles(ctx, b.c, b.bc, b.spec)
+	if err != nil {
+		return nil, err
+	}
+	appCtx, err := b.bc.MainContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	epoch, err := sourceDateEpoch(b.bc.BuildArgs)
+	if err != nil {
+		return nil, err
+	}
+	buildPlatform := b.bc.BuildPlatforms[0]
+
+	rb, err := b.bc.Build(ctx, func(ctx context.Context, p *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
+		target := buildPlatform
+		if p != nil {
+			target = *p
+		}
+		pl, err := profile.Plan(b.spec, profiles.Env{BuildPlatform: buildPlatform, TargetPlatform: target, Files: files})
+		if err != nil {
+			return nil, err
+		}
+		out, err := llbgen.Generate(ctx, pl, llbgen.Options{
+			BuildPlatform:  buildPlatform,
+			TargetPlatform: target,
+			Context:        *appCtx,
+			Resolver:       b.c,
+			ResolveMode:    b.bc.ImageResolveMode,
+			SourceMap:      b.src.SourceMap,
+			Where:          b.spec.Where,
+			CacheNamespace: b.bc.CacheIDNamespace,
+			Epoch:          epoch,
+			Labels:         b.labels(),
+		})
+		if err != nil {
+			return nil, err
+		}
+		def, err := out.State.Marshal(ctx, llb.Platform(target))
+		if err != nil {
+			return nil, err
+		}
+		r, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports})
+		if err != nil {
+			return nil, err
+		}
+		ref, err := r.SingleRef()
+		if err != nil {
+			return nil, err
+		}
+		return &dockerui.BuildResult{Reference: ref, Image: out.Image, BaseImage: out.BaseImage, Epoch: epoch}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rb.Finalize()
+}
+
+// labels are the build-time labels: the user's --label values, and the
+// source repository and revision when buildx sent them.
+func (b *builder) labels() map[string]string {
+	out := map[string]string{}
+	opts := b.c.BuildOpts().Opts
+	if v := opts["vcs:source"]; v != "" {
+		out["org.opencontainers.image.source"] = v
+	}
+	if v := opts["vcs:revision"]; v != "" {
+		out["org.opencontainers.image.revision"] = v
+	}
+	for k, v := range b.bc.Labels {
+		out[k] = v
+	}
+	return out
+}
+
+// setPlatforms uses the spec's platforms when --platform was not given.
+func setPlatforms(bc *dockerui.Client, s *spec.Spec) error {
+	if len(bc.TargetPlatforms) > 0 || len(s.Platforms) == 0 {
+		return nil
+	}
+	var ps []ocispecs.Platform
+	for i, v := range s.Platforms {
+		p, err := platforms.Parse(v)
+		if err != nil {
+			return s.Errorf("platforms["+strconv.Itoa(i)+"]", "%v", err)
+		}
+		ps = append(ps, platforms.Normalize(p))
+	}
+	bc.TargetPlatforms = ps
+	if len(ps) > 1 {
+		bc.MultiPlatformRequested = true
+	}
+	return nil
+}
+
+// sourceDateEpoch reads SOURCE_DATE_EPOCH, the only source of time in what
+// appbuild emits; without it the image carries no creation time at all
+// rather than the wall clock.
+func sourceDateEpoch(args map[string]string) (*time.Time, error) {
+	v, ok := args["SOURCE_DATE_EPOCH"]
+	if !ok || v == "" {
+		return nil, nil
+	}
+	sec, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("invalid SOURCE_DATE_EPOCH %q: want seconds since 1970", v)
+	}
+	t := time.Unix(sec, 0).UTC()
+	return &t, nil
+}

@@ -1,0 +1,60 @@
+package frontend
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests/targets"
+
+	"github.com/org/appbuild/spec"
+)
+
+type targetsList = targets.List
+
+// target is one thing `--target` can ask for. The table below is the only
+// list of targets: `--call targets` and the unknown-target error read it.
+type target struct {
+	name        string
+	description string
+	build       func(*builder, context.Context) (*gwclient.Result, error)
+}
+
+// defaultTarget is built when --target is not given.
+const defaultTarget = "image"
+
+var allTargets = []target{
+	{
+		name:        "image",
+		description: "the production runtime image: distroless, non-root, with a HEALTHCHECK, one per --platform",
+		build:       (*builder).buildImage,
+	},
+}
+
+func findTarget(name string) (target, error) {
+	if name == "" {
+		name = defaultTarget
+	}
+	var names []string
+	for _, t := range allTargets {
+		if t.name == name {
+			return t, nil
+		}
+		names = append(names, t.name)
+	}
+	return target{}, fmt.Errorf("target %q does not exist; appbuild builds: %s", name, strings.Join(names, ", "))
+}
+
+// listTargets answers `docker buildx build --call targets`.
+func listTargets(_ *spec.Spec) *targets.List {
+	l := &targets.List{}
+	for _, t := range allTargets {
+		l.Targets = append(l.Targets, targets.Target{
+			Name:        t.name,
+			Description: t.description,
+			Default:     t.name == defaultTarget,
+		})
+	}
+	return l
+}

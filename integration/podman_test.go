@@ -1,0 +1,122 @@
+package integration
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// podmanLimits are needed on these machines: without explicit rlimits runc
+// refuses to start the container (see shared/RIG.md).
+var podmanLimits = []string{"--ulimit", "nofile=1024:1024", "--ulimit", "nproc=4096:4096"}
+
+func podman(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	out, err := exec.Command("podman", args...).CombinedOutput()
+	return strings.TrimSpace(string(out)), err
+}
+
+func mustPodman(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := podman(t, args...)
+	if err != nil {
+		t.Fatalf("podman %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// loadForPodman builds one platform of an app as a Docker-media-type archive
+// (podman reads HEALTHCHECK only from those) and loads it; it returns the
+// image id.
+func loadForPodman(t *testing.T, dir string) string {
+	t.Helper()
+	archive := filepath.Join(t.TempDir(), "image.tar")
+	mustBuildx(t, nil, "-f", filepath.Join(dir, "app.yaml"), "--platform", "linux/amd64",
+		"-o", "type=docker,oci-mediatypes=false,dest="+archive, dir)
+	out := mustPodman(t, "load", "-q", "-i", archive)
+	// "Loaded image: sha256:…" or "Loaded image(s): …"
+	id := out[strings.LastIndex(out, " ")+1:]
+	t.Cleanup(func() { _, _ = podman(t, "rmi", "-f", id) })
+	return id
+}
+
+// runContainer starts an image read-only, the way production should run it,
+// with the app's port published on loopback.
+func runContainer(t *testing.T, image, containerPort string) (id, hostPort string) {
+	t.Helper()
+	hostPort = freePort(t)
+	args := append([]string{"run", "-d", "--read-only"}, podmanLimits...)
+	args = append(args, "-p", "127.0.0.1:"+hostPort+":"+containerPort, image)
+	id = mustPodman(t, args...)
+	t.Cleanup(func() {
+		if t.Failed() {
+			logs, _ := podman(t, "logs", id)
+			t.Logf("container logs:\n%s", logs)
+		}
+		_, _ = podman(t, "rm", "-f", id)
+	})
+	return id, hostPort
+}
+
+// waitHealthy runs the image's HEALTHCHECK until it passes, and returns the
+// status podman records.
+func waitHealthy(t *testing.T, id string, within time.Duration) string {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	var out string
+	var err error
+	for time.Now().Before(deadline) {
+		out, err = podman(t, "healthcheck", "run", id)
+		if err == nil {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("podman healthcheck run: %v: %s", err, out)
+	}
+	return mustPodman(t, "inspect", "--format", "{{.State.Health.Status}}", id)
+}
+
+// processUID reads the container's main process uid from /proc on the
+// host: what the kernel says, not what the image config claims.
+func processUID(t *testing.T, id string) string {
+	t.Helper()
+	pid := mustPodman(t, "inspect", "--format", "{{.State.Pid}}", id)
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%s/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[0] == "Uid:" {
+			return f[1]
+		}
+	}
+	t.Fatalf("no Uid line in /proc/%s/status", pid)
+	return ""
+}
+
+func TestGoHelloRunsHealthyInPodman(t *testing.T) {
+	needRig(t)
+	image := loadForPodman(t, filepath.Join(repoRoot(t), "examples", "go-hello"))
+	id, port := runContainer(t, image, "8080")
+
+	body := waitHTTP(t, "http://127.0.0.1:"+port+"/", 30*time.Second)
+	if strings.TrimSpace(body) != "hello from appbuild" {
+		t.Errorf("app answered %q", body)
+	}
+	if status := waitHealthy(t, id, 30*time.Second); status != "healthy" {
+		t.Errorf("health status = %q, want healthy", status)
+	}
+	if uid := processUID(t, id); uid != "65532" {
+		t.Errorf("process runs as uid %s, want 65532", uid)
+	}
+	readOnly := mustPodman(t, "inspect", "--format", "{{.HostConfig.ReadonlyRootfs}}", id)
+	if readOnly != "true" {
+		t.Errorf("container root filesystem read-only = %s", readOnly)
+	}
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Build the stand-in base images (linux/amd64 + linux/arm64 in one index) and push them
+# to the local registry under their upstream paths:
+#   127.0.0.1:5000/library/golang:1.26, :1.26.8           (docker.io/library/golang)
+#   127.0.0.1:5000/distroless/static-debian13:latest, :nonroot (gcr.io/distroless/...)
+# They exist only because these machines cannot pull from any registry (README.md).
+#
+# Each image has a recipe in images/<name>/ (Dockerfile, rootfs.sh, packages). An image
+# is rebuilt only when the registry lacks one of its tags or the hash of its recipe
+# differs from the stamp written by the last successful push.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+require_daemons
+
+PLATFORMS=linux/amd64,linux/arm64
+ARCHES=(amd64 arm64)
+# Fixed timestamps (2026-01-01T00:00:00Z) for files, history and "created": the same
+# packages give the same image digest.
+export SOURCE_DATE_EPOCH=1767225600
+export GOLANG_VERSION="$GOLANG_IMAGE_VERSION"
+
+STAMPS="$RIG_DIR/stamps"
+mkdir -p "$STAMPS"
+
+# recipe_hash NAME: hash of what goes into the staged layers: the recipe files, the
+# shared staging helpers and the parameters they read.
+recipe_hash() {
+  {
+    (cd "$RIG_SRC/images" && find "$1" lib-rootfs.sh -type f -print0 | sort -z | xargs -0 sha256sum)
+    printf '%s\n' "${ARCHES[*]}" "$SOURCE_DATE_EPOCH"
+    if [[ "$1" == golang ]]; then echo "$GOLANG_VERSION"; fi
+  } | sha256sum | cut -d' ' -f1
+}
+
+# stage NAME HASH: stage the per-architecture layer tarballs of NAME into its build
+# context, unless they were staged from this same recipe already.
+stage() {
+  local name=$1 hash=$2 arch ctx="$RIG_DIR/stage/$1/context"
+  [[ "$(cat "$RIG_DIR/stage/$name/context.recipe" 2>/dev/null)" == "$hash" ]] && return 0
+  rm -rf "$ctx"
+  mkdir -p "$ctx"
+  for arch in "${ARCHES[@]}"; do
+    mkdir -p "$RIG_DIR/stage/$name/$arch"
+    "$RIG_SRC/images/$name/rootfs.sh" "$arch" "$RIG_DIR/stage/$name/$arch" "$ctx"
+  done
+  echo "$hash" >"$RIG_DIR/stage/$name/context.recipe"
+}
+
+# build_image NAME TARGET "BUILD_ARGS" REPO:TAG...: build the recipe NAME (stage TARGET,
+# or the last stage when empty) for both platforms and push it under every REPO:TAG.
+build_image() {
+  local name=$1 target=$2 build_args=$3; shift 3
+  local refs=("$@") staged hash stamp ref missing=false names="" opts=()
+  staged="$(recipe_hash "$name")"
+  # The stamp also covers what changes the image but not the staged layers.
+  hash="$(printf '%s\n' "$staged" "$PLATFORMS" "$target" "$build_args" "${refs[@]}" | sha256sum | cut -d' ' -f1)"
+  stamp="$STAMPS/image-$name${target:+-$target}"
+  for ref in "${refs[@]}"; do registry_has "$ref" || missing=true; done
+  if ! $missing && [[ "$(cat "$stamp" 2>/dev/null)" == "$hash" ]]; then
+    log "image ${refs[*]}: up to date"
+    return 0
+  fi
+
+  stage "$name" "$staged"
+  for ref in "${refs[@]}"; do names+="${names:+,}$APPBUILD_REGISTRY/$ref"; done
+  for arg in $build_args; do opts+=(--opt "build-arg:$arg"); done
+  [[ -n "$target" ]] && opts+=(--opt "target=$target")
+  log "image ${refs[*]}: building and pushing (log: $RUN_DIR/images.log)"
+  # Several names in one export: the CSV field must be quoted, as buildctl parses it.
+  if ! buildctl build --progress=plain \
+      --frontend dockerfile.v0 \
+      --local context="$RIG_DIR/stage/$name/context" \
+      --local dockerfile="$RIG_SRC/images/$name" \
+      --opt platform="$PLATFORMS" \
+      --opt build-arg:SOURCE_DATE_EPOCH="$SOURCE_DATE_EPOCH" \
+      "${opts[@]}" \
+      --output "type=image,\"name=$names\",push=true,rewrite-timestamp=true" \
+      >>"$RUN_DIR/images.log" 2>&1; then
+    tail -n 40 "$RUN_DIR/images.log" >&2
+    die "building image ${refs[*]} failed (log: $RUN_DIR/images.log)"
+  fi
+  echo "$hash" >"$stamp"
+}
+
+build_image golang "" "GOLANG_VERSION=$GOLANG_IMAGE_VERSION" \
+  "library/golang:${GOLANG_IMAGE_VERSION%.*}" "library/golang:$GOLANG_IMAGE_VERSION"
+build_image distroless-static latest "" distroless/static-debian13:latest
+build_image distroless-static nonroot "" distroless/static-debian13:nonroot

@@ -1,0 +1,340 @@
+package llbgen
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb/sourceresolver"
+	"github.com/moby/buildkit/solver/pb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	"github.com/opencontainers/go-digest"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/org/appbuild/plan"
+	"github.com/org/appbuild/spec"
+)
+
+// ImageResolver finds an image's digest and config; the gateway client is
+// one, tests use a table.
+type ImageResolver interface {
+	ResolveImageConfig(ctx context.Context, ref string, opt sourceresolver.Opt) (string, digest.Digest, []byte, error)
+}
+
+// Options is what Generate needs besides the plan.
+type Options struct {
+	BuildPlatform  ocispecs.Platform
+	TargetPlatform ocispecs.Platform
+	// Context is the build context, .dockerignore already applied.
+	Context llb.State
+	// Resolver pins base images by digest.
+	Resolver    ImageResolver
+	ResolveMode llb.ResolveMode
+	// SourceMap and Where attach spec locations to ops; both may be nil.
+	SourceMap *llb.SourceMap
+	Where     func(path string) (spec.Range, bool)
+	// CacheNamespace prefixes cache mount ids (BUILDKIT_CACHE_MOUNT_NS).
+	CacheNamespace string
+	// Epoch, when set, is the image's created time (SOURCE_DATE_EPOCH).
+	Epoch *time.Time
+	// Labels are added to the image's labels (build-time facts such as the
+	// source repository).
+	Labels map[string]string
+}
+
+// Result is the final stage's LLB and the runtime image's config.
+type Result struct {
+	State     llb.State
+	Image     *dockerspec.DockerOCIImage
+	BaseImage *dockerspec.DockerOCIImage
+	// Bases lists every base image the build used, pinned, in stage order.
+	Bases []Pinned
+}
+
+// Pinned is a base image resolved to a digest at build time.
+type Pinned struct {
+	Ref    string `json:"ref"`
+	Digest string `json:"digest"`
+}
+
+// Generate converts a plan for one target platform.
+func Generate(ctx context.Context, p *plan.Plan, opt Options) (*Result, error) {
+	g := &generator{opt: opt, plan: p, states: map[string]llb.State{}, bases: map[string]*resolved{}}
+	var final *resolved
+	for _, st := range p.Stages {
+		base, err := g.base(ctx, st)
+		if err != nil {
+			return nil, err
+		}
+		s, err := g.stage(st, base)
+		if err != nil {
+			return nil, err
+		}
+		g.states[st.Name] = s
+		if st.Name == p.Final {
+			final = base
+		}
+	}
+	out, ok := g.states[p.Final]
+	if !ok {
+		return nil, fmt.Errorf("plan has no final stage %q", p.Final)
+	}
+	img, err := g.image(final)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{State: out, Image: img, Bases: g.pinned}
+	if final != nil {
+		res.BaseImage = &final.config
+	}
+	return res, nil
+}
+
+type generator struct {
+	opt    Options
+	plan   *plan.Plan
+	states map[string]llb.State
+	// bases caches resolved images by ref and platform: stages often share
+	// a toolchain image.
+	bases  map[string]*resolved
+	pinned []Pinned
+}
+
+// resolved is a pinned base image and its config.
+type resolved struct {
+	ref    string // ref@digest
+	name   string // ref as the plan wrote it
+	digest digest.Digest
+	config dockerspec.DockerOCIImage
+	state  llb.State
+}
+
+func (g *generator) platformOf(st plan.Stage) ocispecs.Platform {
+	if st.OnBuildPlatform {
+		return g.opt.BuildPlatform
+	}
+	return g.opt.TargetPlatform
+}
+
+// base resolves a stage's base image, pinned by digest; nil for a stage
+// built on another stage or on scratch.
+func (g *generator) base(ctx context.Context, st plan.Stage) (*resolved, error) {
+	if st.From.Image == "" {
+		return nil, nil
+	}
+	p := g.platformOf(st)
+	key := st.From.Image + "|" + platformString(p)
+	if r, ok := g.bases[key]; ok {
+		return r, nil
+	}
+	_, dgst, cfg, err := g.opt.Resolver.ResolveImageConfig(ctx, st.From.Image, sourceresolver.Opt{
+		LogName:  "[internal] load metadata for " + st.From.Image,
+		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &p, ResolveMode: g.opt.ResolveMode.String()},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("resolve base image %s for %s: %w", st.From.Image, platformString(p), err)
+	}
+	r := &resolved{ref: pinnedRef(st.From.Image, dgst), name: st.From.Image, digest: dgst}
+	if err := json.Unmarshal(cfg, &r.config); err != nil {
+		return nil, fmt.Errorf("read config of %s: %w", st.From.Image, err)
+	}
+	r.state = llb.Image(r.ref, llb.Platform(p))
+	g.bases[key] = r
+	if !g.hasPinned(r) {
+		g.pinned = append(g.pinned, Pinned{Ref: st.From.Image, Digest: dgst.String()})
+	}
+	return r, nil
+}
+
+func (g *generator) hasPinned(r *resolved) bool {
+	for _, p := range g.pinned {
+		if p.Ref == r.name && p.Digest == r.digest.String() {
+			return true
+		}
+	}
+	return false
+}
+
+// pinnedRef keeps the tag for readers and adds the digest, which is what
+// BuildKit pulls: "golang:1.26@sha256:…".
+func pinnedRef(ref string, dgst digest.Digest) string {
+	if strings.Contains(ref, "@") {
+		return ref
+	}
+	return ref + "@" + dgst.String()
+}
+
+// stage builds one stage's state from its base and steps.
+func (g *generator) stage(st plan.Stage, base *resolved) (llb.State, error) {
+	p := g.platformOf(st)
+	var s llb.State
+	switch {
+	case base != nil:
+		s = base.state
+		for _, kv := range base.config.Config.Env {
+			k, v, _ := strings.Cut(kv, "=")
+			s = s.AddEnv(k, v)
+		}
+		if wd := base.config.Config.WorkingDir; wd != "" {
+			s = s.Dir(wd)
+		}
+	case st.From.Stage != "":
+		prev, ok := g.states[st.From.Stage]
+		if !ok {
+			return llb.State{}, fmt.Errorf("stage %s starts from unknown stage %q", st.Name, st.From.Stage)
+		}
+		s = prev
+	default:
+		s = llb.Scratch().Platform(p)
+	}
+	for _, kv := range st.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		s = s.AddEnv(k, v)
+	}
+	if st.Workdir != "" {
+		s = s.Dir(st.Workdir)
+	}
+	for i, step := range st.Steps {
+		name := fmt.Sprintf("[%s %d/%d] %s", st.Name, i+1, len(st.Steps), step.Name)
+		c := []llb.ConstraintsOpt{llb.WithCustomName(name), llb.Platform(p)}
+		if loc := g.location(step.Origin); loc != nil {
+			c = append(c, loc)
+		}
+		var err error
+		switch {
+		case step.Copy != nil:
+			s, err = g.copy(s, step.Copy, c)
+		case step.Run != nil:
+			s = g.run(s, step.Run, c)
+		case step.Write != nil:
+			w := step.Write
+			s = s.File(llb.Mkdir(path.Dir(w.Path), 0o755, llb.WithParents(true)).
+				Mkfile(w.Path, os.FileMode(w.Mode), w.Data), c...)
+		default:
+			err = fmt.Errorf("stage %s step %d (%s) does nothing", st.Name, i+1, step.Name)
+		}
+		if err != nil {
+			return llb.State{}, err
+		}
+	}
+	return s, nil
+}
+
+func (g *generator) copy(s llb.State, c *plan.Copy, cons []llb.ConstraintsOpt) (llb.State, error) {
+	src := g.opt.Context
+	root := path.Join("/", g.plan.ContextDir)
+	if c.FromStage != "" {
+		st, ok := g.states[c.FromStage]
+		if !ok {
+			return llb.State{}, fmt.Errorf("copy from unknown stage %q", c.FromStage)
+		}
+		src, root = st, "/"
+	}
+	info := &llb.CopyInfo{CreateDestPath: true}
+	if c.Owner != "" {
+		uid, gid, err := parseOwner(c.Owner)
+		if err != nil {
+			return llb.State{}, err
+		}
+		info.ChownOpt = &llb.ChownOpt{User: &llb.UserOpt{UID: uid}, Group: &llb.UserOpt{UID: gid}}
+	}
+	if c.Mode != 0 {
+		info.Mode = &llb.ChmodOpt{Mode: os.FileMode(c.Mode)}
+	}
+	var fa *llb.FileAction
+	for _, p := range c.Paths {
+		ci := *info
+		from := path.Join(root, p)
+		if p == "." {
+			ci.CopyDirContentsOnly = true
+		}
+		if fa == nil {
+			fa = llb.Copy(src, from, c.Dest, &ci)
+		} else {
+			fa = fa.Copy(src, from, c.Dest, &ci)
+		}
+	}
+	if fa == nil {
+		return llb.State{}, fmt.Errorf("copy to %s has no sources", c.Dest)
+	}
+	return s.File(fa, cons...), nil
+}
+
+func parseOwner(owner string) (int, int, error) {
+	u, gr, _ := strings.Cut(owner, ":")
+	if gr == "" {
+		gr = u
+	}
+	uid, err1 := strconv.Atoi(u)
+	gid, err2 := strconv.Atoi(gr)
+	if err1 != nil || err2 != nil {
+		return 0, 0, fmt.Errorf("owner %q is not uid:gid", owner)
+	}
+	return uid, gid, nil
+}
+
+func (g *generator) run(s llb.State, r *plan.Run, cons []llb.ConstraintsOpt) llb.State {
+	opts := []llb.RunOption{llb.Args(r.Args)}
+	for _, kv := range r.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		opts = append(opts, llb.AddEnv(k, v))
+	}
+	for _, m := range r.Mounts {
+		switch m.Kind {
+		case "cache":
+			opts = append(opts, llb.AddMount(m.Target, llb.Scratch(),
+				llb.AsPersistentCacheDir(g.opt.CacheNamespace+m.ID, llb.CacheMountShared)))
+		case "secret":
+			if m.Env != "" {
+				opts = append(opts, llb.AddSecret(m.Env, llb.SecretID(m.ID), llb.SecretAsEnv(true)))
+			} else {
+				opts = append(opts, llb.AddSecret(m.Target, llb.SecretID(m.ID)))
+			}
+		}
+	}
+	for _, c := range cons {
+		opts = append(opts, c)
+	}
+	return s.Run(opts...).Root()
+}
+
+// location maps spec field paths to one location constraint; fields that
+// were not written (defaults) are skipped.
+func (g *generator) location(origin []string) llb.ConstraintsOpt {
+	if g.opt.SourceMap == nil || g.opt.Where == nil {
+		return nil
+	}
+	var ranges []*pb.Range
+	for _, o := range origin {
+		if r, ok := g.opt.Where(o); ok {
+			ranges = append(ranges, PBRange(r))
+		}
+	}
+	if len(ranges) == 0 {
+		return nil
+	}
+	return g.opt.SourceMap.Location(ranges)
+}
+
+// PBRange converts a spec range to BuildKit's: lines 1-based, characters
+// 0-based as in the language server protocol.
+func PBRange(r spec.Range) *pb.Range {
+	return &pb.Range{
+		Start: &pb.Position{Line: int32(r.Start.Line), Character: int32(r.Start.Column - 1)},
+		End:   &pb.Position{Line: int32(r.End.Line), Character: int32(r.End.Column - 1)},
+	}
+}
+
+func platformString(p ocispecs.Platform) string {
+	s := p.OS + "/" + p.Architecture
+	if p.Variant != "" {
+		s += "/" + p.Variant
+	}
+	return s
+}

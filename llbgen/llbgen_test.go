@@ -1,0 +1,217 @@
+package llbgen_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb/sourceresolver"
+	"github.com/moby/buildkit/solver/pb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	"github.com/opencontainers/go-digest"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/org/appbuild/internal/golden"
+	"github.com/org/appbuild/llbgen"
+	"github.com/org/appbuild/profiles"
+	"github.com/org/appbuild/spec"
+)
+
+// fakeResolver answers like a registry would, with a digest derived from the
+// reference so tests are stable and images differ.
+type fakeResolver struct{}
+
+func (fakeResolver) ResolveImageConfig(_ context.Context, ref string, opt sourceresolver.Opt) (string, digest.Digest, []byte, error) {
+	img := dockerspec.DockerOCIImage{}
+	img.Config.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+	if strings.Contains(ref, "distroless") {
+		img.Config.Env = append(img.Config.Env, "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt")
+		img.Config.User = "65532"
+		img.Config.WorkingDir = "/home/nonroot"
+	}
+	img.Platform = *opt.ImageOpt.Platform
+	cfg, _ := json.Marshal(img)
+	return ref, digest.FromString(ref), cfg, nil
+}
+
+var (
+	amd64 = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+	arm64 = ocispecs.Platform{OS: "linux", Architecture: "arm64"}
+)
+
+type dirFiles string
+
+func (d dirFiles) ReadFile(name string) ([]byte, error) {
+	return os.ReadFile(filepath.Join(string(d), name))
+}
+
+// generate builds the go-hello example for a target platform and returns
+// the marshalled definition and image config.
+func generate(t *testing.T, target ocispecs.Platform, epoch *time.Time) (*llb.Definition, *llbgen.Result) {
+	t.Helper()
+	data, err := os.ReadFile("../examples/go-hello/app.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := spec.Parse("app.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := profiles.Go{}.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: target, Files: dirFiles("../examples/go-hello")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := llb.Local("dockerfile")
+	res, err := llbgen.Generate(context.Background(), pl, llbgen.Options{
+		BuildPlatform:  amd64,
+		TargetPlatform: target,
+		Context:        llb.Local("context", llb.LocalUniqueID("test")),
+		Resolver:       fakeResolver{},
+		SourceMap:      llb.NewSourceMap(&src, "app.yaml", "YAML", data),
+		Where:          s.Where,
+		Epoch:          epoch,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := res.State.Marshal(context.Background(), llb.Platform(target))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return def, res
+}
+
+func TestGoHelloLLB(t *testing.T) {
+	for _, target := range []ocispecs.Platform{amd64, arm64} {
+		def, res := generate(t, target, nil)
+		golden.Check(t, "testdata/go-hello.linux-"+target.Architecture+".llb.txt", []byte(dump(t, def)))
+		cfg, err := json.MarshalIndent(res.Image, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden.Check(t, "testdata/go-hello.linux-"+target.Architecture+".config.json", append(cfg, '\n'))
+	}
+}
+
+// TestDeterministic: the same input gives the same bytes, so the same
+// source gives the same image digest.
+func TestDeterministic(t *testing.T) {
+	a, _ := generate(t, arm64, nil)
+	b, _ := generate(t, arm64, nil)
+	if !bytes.Equal(flatten(a), flatten(b)) {
+		t.Fatal("two generations of the same plan differ")
+	}
+}
+
+// TestEpochOnlyTouchesConfig: the created time is image metadata; it must
+// not change a single op, or every SOURCE_DATE_EPOCH bump would rebuild.
+func TestEpochOnlyTouchesConfig(t *testing.T) {
+	epoch := time.Unix(1700000000, 0)
+	a, ra := generate(t, amd64, nil)
+	b, rb := generate(t, amd64, &epoch)
+	if !bytes.Equal(flatten(a), flatten(b)) {
+		t.Error("SOURCE_DATE_EPOCH changed the LLB")
+	}
+	if ra.Image.Created != nil {
+		t.Errorf("no epoch but created = %v: wall clock leaked", ra.Image.Created)
+	}
+	if rb.Image.Created == nil || !rb.Image.Created.Equal(epoch) {
+		t.Errorf("created = %v, want %v", rb.Image.Created, epoch)
+	}
+}
+
+// TestEveryOpIsNamedAndLocated: progress shows "[stage i/n] ..." for every
+// exec and file op, and every one that comes from a written spec field
+// carries that field's location.
+func TestEveryOpIsNamedAndLocated(t *testing.T) {
+	def, _ := generate(t, arm64, nil)
+	for _, d := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(d); err != nil {
+			t.Fatal(err)
+		}
+		if op.GetExec() == nil && op.GetFile() == nil {
+			continue
+		}
+		dg := digest.FromBytes(d)
+		name := def.Metadata[dg].Description["llb.customname"]
+		if !strings.HasPrefix(name, "[") {
+			t.Errorf("op without a step name: %q", name)
+		}
+		if def.Source == nil || def.Source.Locations[dg.String()] == nil {
+			t.Errorf("op %q has no spec location", name)
+		}
+	}
+}
+
+func flatten(def *llb.Definition) []byte {
+	var b bytes.Buffer
+	for _, d := range def.Def {
+		b.Write(d)
+	}
+	return b.Bytes()
+}
+
+// dump prints a definition as stable text: one op per line with its name,
+// kind, arguments, mounts and spec lines, in definition order.
+func dump(t *testing.T, def *llb.Definition) string {
+	t.Helper()
+	var b strings.Builder
+	for _, d := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(d); err != nil {
+			t.Fatal(err)
+		}
+		dg := digest.FromBytes(d)
+		name := def.Metadata[dg].Description["llb.customname"]
+		var lines []string
+		if def.Source != nil {
+			if locs := def.Source.Locations[dg.String()]; locs != nil {
+				for _, l := range locs.Locations {
+					for _, r := range l.Ranges {
+						lines = append(lines, fmt.Sprintf("%d:%d-%d:%d", r.Start.Line, r.Start.Character, r.End.Line, r.End.Character))
+					}
+				}
+			}
+		}
+		switch {
+		case op.GetSource() != nil:
+			fmt.Fprintf(&b, "source %s\n", op.GetSource().Identifier)
+		case op.GetExec() != nil:
+			e := op.GetExec()
+			env := append([]string(nil), e.Meta.Env...)
+			sort.Strings(env)
+			fmt.Fprintf(&b, "exec %q\n  args: %q\n  env: %q\n  cwd: %s\n", name, e.Meta.Args, env, e.Meta.Cwd)
+			for _, m := range e.Mounts {
+				if m.CacheOpt != nil {
+					fmt.Fprintf(&b, "  cache %s id=%s\n", m.Dest, m.CacheOpt.ID)
+				}
+			}
+			fmt.Fprintf(&b, "  spec: %v\n", lines)
+		case op.GetFile() != nil:
+			fmt.Fprintf(&b, "file %q\n", name)
+			for _, a := range op.GetFile().Actions {
+				switch {
+				case a.GetCopy() != nil:
+					c := a.GetCopy()
+					fmt.Fprintf(&b, "  copy %s -> %s mode=%o owner=%v\n", c.Src, c.Dest, c.Mode, c.Owner != nil)
+				case a.GetMkfile() != nil:
+					fmt.Fprintf(&b, "  mkfile %s (%d bytes)\n", a.GetMkfile().Path, len(a.GetMkfile().Data))
+				case a.GetMkdir() != nil:
+					fmt.Fprintf(&b, "  mkdir %s\n", a.GetMkdir().Path)
+				}
+			}
+			fmt.Fprintf(&b, "  spec: %v\n", lines)
+		}
+	}
+	return b.String()
+}
+

@@ -1,0 +1,212 @@
+package profiles
+
+import (
+	"sort"
+	"strconv"
+
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/org/appbuild/healthprobe"
+	"github.com/org/appbuild/plan"
+	"github.com/org/appbuild/spec"
+)
+
+const (
+	// appDir holds the app's files in every runtime image, owned by root so
+	// the non-root process cannot change them.
+	appDir = "/app"
+	// nonroot is distroless's nonroot user and group.
+	nonroot = "65532:65532"
+	// rootOwner owns everything appbuild copies into a runtime image.
+	rootOwner = "0:0"
+	// probeStageName is the stage that compiles appbuild-probe.
+	probeStageName = "probe"
+
+	distrolessStatic = "gcr.io/distroless/static-debian13"
+	debianSlim       = "docker.io/library/debian:trixie-slim"
+
+	// Healthcheck defaults, chosen so that a container turns healthy soon
+	// after start and a hung probe cannot stack up.
+	defaultInterval    = "30s"
+	defaultTimeout     = "5s"
+	defaultStartPeriod = "5s"
+	defaultRetries     = 3
+)
+
+// userOf maps the spec's user to the image config's numeric user: numeric,
+// because tools such as dockle only treat "" and "root" as root and would
+// miss a named user that maps to uid 0.
+func userOf(s *spec.Spec) string {
+	switch s.User {
+	case "", "nonroot":
+		return nonroot
+	case "root":
+		return "0:0"
+	default:
+		return s.User
+	}
+}
+
+// runsAsRoot reports whether the spec asks for root.
+func runsAsRoot(s *spec.Spec) bool { return userOf(s) == "0:0" || userOf(s) == "0" }
+
+// staticRuntimeBase picks the base of a runtime image for a static binary.
+func staticRuntimeBase(s *spec.Spec) plan.Base {
+	switch s.Runtime {
+	case "scratch":
+		return plan.Base{}
+	case "slim":
+		return plan.Base{Image: debianSlim}
+	}
+	if runsAsRoot(s) {
+		return plan.Base{Image: distrolessStatic + ":latest"}
+	}
+	return plan.Base{Image: distrolessStatic + ":nonroot"}
+}
+
+// needsProbe reports whether the image's HEALTHCHECK runs appbuild-probe.
+func needsProbe(s *spec.Spec) bool {
+	h := s.Healthcheck
+	if h == nil {
+		return len(s.AllPorts()) > 0
+	}
+	return h.HTTP != "" || h.TCP != nil
+}
+
+// probeStage compiles appbuild-probe for the target platform. It runs on the
+// build platform with the Go toolchain image and cross-compiles, so adding a
+// healthcheck never costs an emulated compile.
+func probeStage(golangImage string, target ocispecs.Platform) plan.Stage {
+	origin := []string{"healthcheck"}
+	return plan.Stage{
+		Name:            probeStageName,
+		From:            plan.Base{Image: golangImage},
+		OnBuildPlatform: true,
+		Workdir:         "/src/probe",
+		Steps: []plan.Step{{
+			Name:   "write appbuild-probe source",
+			Origin: origin,
+			Write:  &plan.Write{Path: "/src/probe/main.go", Data: healthprobe.Source, Mode: 0o644},
+		}, {
+			Name:   "go build appbuild-probe",
+			Origin: origin,
+			Run: &plan.Run{
+				Args:   []string{"go", "build", "-trimpath", "-ldflags=-s -w", "-o", "/out/appbuild-probe", "main.go"},
+				Env:    goTargetEnv(target),
+				Mounts: []plan.Mount{goBuildCache},
+			},
+		}},
+	}
+}
+
+// probeCopy is the runtime step that installs appbuild-probe.
+func probeCopy() plan.Step {
+	return plan.Step{
+		Name:   "copy appbuild-probe",
+		Origin: []string{"healthcheck"},
+		Copy: &plan.Copy{
+			FromStage: probeStageName,
+			Paths:     []string{"/out/appbuild-probe"},
+			Dest:      healthprobe.Path,
+			Owner:     rootOwner,
+			Mode:      0o755,
+		},
+	}
+}
+
+// healthcheckOf turns the spec's healthcheck into the image config's. With
+// no healthcheck written but a port, the app is checked by a TCP connect to
+// that port: a cheap default that still catches a dead process.
+func healthcheckOf(s *spec.Spec) (*plan.Healthcheck, error) {
+	h := s.Healthcheck
+	if h == nil {
+		h = &spec.Healthcheck{}
+		if ports := s.AllPorts(); len(ports) > 0 {
+			h.TCP = &ports[0]
+		} else {
+			return nil, nil
+		}
+	}
+	out := &plan.Healthcheck{
+		Interval:    durationOr(h.Interval, defaultInterval),
+		Timeout:     durationOr(h.Timeout, defaultTimeout),
+		StartPeriod: durationOr(h.StartPeriod, defaultStartPeriod),
+		Retries:     h.Retries,
+	}
+	if out.Retries == 0 {
+		out.Retries = defaultRetries
+	}
+	switch {
+	case h.None:
+		return &plan.Healthcheck{Test: []string{"NONE"}}, nil
+	case h.HTTP != "":
+		ports := s.AllPorts()
+		if len(ports) == 0 {
+			return nil, s.Errorf("healthcheck.http", "an http healthcheck needs the app's port: add port")
+		}
+		out.Test = []string{"CMD", healthprobe.Path, "http://127.0.0.1:" + strconv.Itoa(ports[0].Number) + h.HTTP}
+	case h.TCP != nil:
+		out.Test = []string{"CMD", healthprobe.Path, "tcp://127.0.0.1:" + strconv.Itoa(h.TCP.Number)}
+	case len(h.Exec) > 0:
+		out.Test = append([]string{"CMD"}, h.Exec...)
+	default:
+		return nil, nil
+	}
+	return out, nil
+}
+
+func durationOr(d spec.Duration, def string) string {
+	if d == 0 {
+		return def
+	}
+	return d.String()
+}
+
+// runtimeImage fills the parts of the runtime config every language shares.
+func runtimeImage(s *spec.Spec, entrypoint []string) (plan.Image, error) {
+	img := plan.Image{
+		User:       userOf(s),
+		Entrypoint: entrypoint,
+		Cmd:        s.Cmd,
+		Workdir:    s.Workdir,
+		Labels:     map[string]string{"org.opencontainers.image.title": s.Name},
+	}
+	if len(s.Entrypoint) > 0 {
+		img.Entrypoint = s.Entrypoint
+	}
+	if img.Workdir == "" {
+		img.Workdir = appDir
+	}
+	env := map[string]string{}
+	for _, p := range s.AllPorts() {
+		img.Ports = append(img.Ports, p.String())
+	}
+	if ports := s.AllPorts(); len(ports) > 0 {
+		// Most frameworks read PORT; the spec's own env wins.
+		env["PORT"] = strconv.Itoa(ports[0].Number)
+	}
+	for k, v := range s.Env {
+		env[k] = v
+	}
+	img.Env = sortedEnv(env)
+	hc, err := healthcheckOf(s)
+	if err != nil {
+		return plan.Image{}, err
+	}
+	img.Healthcheck = hc
+	return img, nil
+}
+
+// sortedEnv renders a map as KEY=VALUE lines sorted by key, so plans and
+// image configs are byte-for-byte reproducible.
+func sortedEnv(env map[string]string) []string {
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, k+"="+env[k])
+	}
+	return out
+}

@@ -1,0 +1,66 @@
+package profiles
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/org/appbuild/plan"
+	"github.com/org/appbuild/spec"
+)
+
+// Files answers questions about the app's files in the build context (the
+// spec's dir). The frontend reads only the few manifests a profile asks
+// about, not the whole context.
+type Files interface {
+	// ReadFile returns a file's bytes, or an error wrapping fs.ErrNotExist.
+	ReadFile(path string) ([]byte, error)
+}
+
+// Env is what a profile may know besides the spec.
+type Env struct {
+	// BuildPlatform is the platform the builder runs on natively.
+	BuildPlatform ocispecs.Platform
+	// TargetPlatform is the platform of the image being built.
+	TargetPlatform ocispecs.Platform
+	// Files are the app's files.
+	Files Files
+}
+
+// A Profile plans builds for one language.
+type Profile interface {
+	// Plan turns a spec into a plan for env.TargetPlatform.
+	Plan(s *spec.Spec, env Env) (*plan.Plan, error)
+}
+
+// profiles is the table of languages; an explicit map, no init-time
+// registration, so what exists is visible in one place.
+var profiles = map[string]Profile{
+	"go": Go{},
+}
+
+// Get returns the profile of a language.
+func Get(language string) (Profile, error) {
+	p, ok := profiles[language]
+	if !ok {
+		return nil, fmt.Errorf("language %q is not supported yet (supported: %s)", language, strings.Join(Languages(), ", "))
+	}
+	return p, nil
+}
+
+// Languages lists the supported languages, sorted.
+func Languages() []string {
+	var names []string
+	for name := range profiles {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// exists reports whether the app has a file.
+func exists(files Files, path string) bool {
+	_, err := files.ReadFile(path)
+	return err == nil
+}

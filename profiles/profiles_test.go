@@ -1,0 +1,147 @@
+package profiles_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/org/appbuild/internal/golden"
+	"github.com/org/appbuild/profiles"
+	"github.com/org/appbuild/spec"
+)
+
+// dirFiles serves an example's files from disk, as the frontend serves them
+// from the build context.
+type dirFiles string
+
+func (d dirFiles) ReadFile(name string) ([]byte, error) {
+	return os.ReadFile(filepath.Join(string(d), name))
+}
+
+var (
+	amd64 = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+	arm64 = ocispecs.Platform{OS: "linux", Architecture: "arm64"}
+)
+
+// TestExamplePlans snapshots the plan of every example for an amd64 and an
+// arm64 image, both built on amd64; run go test ./profiles -update to accept
+// a change after reading its diff.
+func TestExamplePlans(t *testing.T) {
+	specs, err := filepath.Glob("../examples/*/app.yaml")
+	if err != nil || len(specs) == 0 {
+		t.Fatalf("no example specs found: %v", err)
+	}
+	for _, file := range specs {
+		dir := filepath.Dir(file)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			s := parseFile(t, file)
+			p, err := profiles.Get(s.Language)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, target := range []ocispecs.Platform{amd64, arm64} {
+				pl, err := p.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: target, Files: dirFiles(filepath.Join(dir, s.Dir))})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := json.MarshalIndent(pl, "", "  ")
+				if err != nil {
+					t.Fatal(err)
+				}
+				golden.Check(t, filepath.Join(dir, "want", "plan.linux-"+target.Architecture+".json"), append(got, '\n'))
+			}
+		})
+	}
+}
+
+func parseFile(t *testing.T, file string) *spec.Spec {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := spec.Parse("app.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func parse(t *testing.T, src string) *spec.Spec {
+	t.Helper()
+	s, err := spec.Parse("app.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+type mapFiles map[string]string
+
+func (m mapFiles) ReadFile(name string) ([]byte, error) {
+	if v, ok := m[name]; ok {
+		return []byte(v), nil
+	}
+	return nil, os.ErrNotExist
+}
+
+func TestGoVersionFromGoMod(t *testing.T) {
+	s := parse(t, "name: app\nlanguage: go\n")
+	pl, err := profiles.Go{}.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: arm64,
+		Files: mapFiles{"go.mod": "module x\n\ngo 1.25.3\n"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pl.Stage("build").From.Image; got != "docker.io/library/golang:1.25" {
+		t.Errorf("builder image = %q, want golang:1.25 from go.mod", got)
+	}
+	// No go.sum: only go.mod is copied before the download.
+	if got := pl.Stage("build").Steps[0].Copy.Paths; len(got) != 1 || got[0] != "go.mod" {
+		t.Errorf("dependency copy = %v, want [go.mod]", got)
+	}
+	// No port and no healthcheck: no probe stage and no HEALTHCHECK.
+	if pl.Stage("probe") != nil || pl.Image.Healthcheck != nil {
+		t.Errorf("app with no port got a probe: %+v", pl.Image.Healthcheck)
+	}
+}
+
+func TestGoErrorsPointAtTheSpec(t *testing.T) {
+	cases := []struct {
+		name, src string
+		files     mapFiles
+		want      string
+	}{
+		{"no go.mod", "name: app\nlanguage: go\n", mapFiles{}, "app.yaml:2:1: go.mod not found in the app's directory: a go app needs a module (go mod init)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := profiles.Go{}.Plan(parse(t, c.src), profiles.Env{BuildPlatform: amd64, TargetPlatform: amd64, Files: c.files})
+			if err == nil || err.Error() != c.want {
+				t.Fatalf("got %v\nwant %s", err, c.want)
+			}
+		})
+	}
+}
+
+func TestHealthcheckKinds(t *testing.T) {
+	gomod := mapFiles{"go.mod": "module x\n"}
+	cases := []struct{ src, want string }{
+		{"port: 8080\n", `["CMD","/usr/local/bin/appbuild-probe","tcp://127.0.0.1:8080"]`},
+		{"port: 8080\nhealthcheck:\n  http: /ready\n", `["CMD","/usr/local/bin/appbuild-probe","http://127.0.0.1:8080/ready"]`},
+		{"port: 8080\nhealthcheck:\n  exec: [/app/app, -check]\n", `["CMD","/app/app","-check"]`},
+		{"port: 8080\nhealthcheck:\n  none: true\n", `["NONE"]`},
+	}
+	for _, c := range cases {
+		pl, err := profiles.Go{}.Plan(parse(t, "name: app\nlanguage: go\n"+c.src), profiles.Env{BuildPlatform: amd64, TargetPlatform: amd64, Files: gomod})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := json.Marshal(pl.Image.Healthcheck.Test)
+		if string(got) != c.want {
+			t.Errorf("%q: test = %s, want %s", c.src, got, c.want)
+		}
+	}
+}
