@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests/targets"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/org/appbuild/llbgen"
@@ -49,8 +51,11 @@ func Build(ctx context.Context, c gwclient.Client) (res *gwclient.Result, err er
 	}
 	defer func() { err = withSource(err, src.SourceMap) }()
 
+	b := &builder{c: c, bc: bc, spec: s, src: src}
 	if res, handled, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
-		ListTargets: func(ctx context.Context) (*targetsList, error) { return listTargets(s), nil },
+		ListTargets: func(ctx context.Context) (*targets.List, error) { return listTargets(), nil },
+		Outline:     b.outline,
+		Lint:        b.lint,
 	}); err != nil || handled {
 		return res, err
 	}
@@ -62,7 +67,6 @@ func Build(ctx context.Context, c gwclient.Client) (res *gwclient.Result, err er
 	if err := setPlatforms(bc, s); err != nil {
 		return nil, err
 	}
-	b := &builder{c: c, bc: bc, spec: s, src: src}
 	return t.build(b, ctx)
 }
 
@@ -72,16 +76,42 @@ type builder struct {
 	bc   *dockerui.Client
 	spec *spec.Spec
 	src  *dockerui.Source
+	// files are the app's manifests, loaded once by load.
+	files *appFiles
+}
+
+// load reads the app's manifests and settles the language: a spec without
+// one gets it detected from those files, with a warning that says what was
+// found (warn is false for subrequests, which print their own output).
+func (b *builder) load(ctx context.Context, warn bool) error {
+	if b.files != nil {
+		return nil
+	}
+	files, err := readAppFiles(ctx, b.c, b.bc, b.spec)
+	if err != nil {
+		return err
+	}
+	b.files = &files
+	if b.spec.Language != "" {
+		return nil
+	}
+	lang, evidence, ok := profiles.Detect(files)
+	if !ok {
+		return b.spec.Errorf("name", "language is not set and none was detected (looked for %s); set language", strings.Join(profiles.DetectFiles(), ", "))
+	}
+	b.spec.Language = lang
+	if warn {
+		b.warn(ctx, "name", "LanguageDetected", fmt.Sprintf("language is not set: found %s, building as %s", evidence, lang))
+	}
+	return nil
 }
 
 // buildImage builds the runtime image for every target platform.
 func (b *builder) buildImage(ctx context.Context) (*gwclient.Result, error) {
-	profile, err := profiles.Get(b.spec.Language)
-	if err != nil {
-		return nil, b.spec.Errorf("language", "%v", err)
+	if err := b.load(ctx, true); err != nil {
+		return nil, err
 	}
-	files, err := readAppFiles(ctx, b.c, b.bc, b.spec)
-	if err != nil {
+	if err := b.warnFindings(ctx); err != nil {
 		return nil, err
 	}
 	appCtx, err := b.bc.MainContext(ctx)
@@ -92,6 +122,10 @@ func (b *builder) buildImage(ctx context.Context) (*gwclient.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	profile, err := profiles.Get(b.spec.Language)
+	if err != nil {
+		return nil, b.spec.Errorf("language", "%v", err)
+	}
 	buildPlatform := b.bc.BuildPlatforms[0]
 
 	rb, err := b.bc.Build(ctx, func(ctx context.Context, p *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
@@ -99,7 +133,7 @@ func (b *builder) buildImage(ctx context.Context) (*gwclient.Result, error) {
 		if p != nil {
 			target = *p
 		}
-		pl, err := profile.Plan(b.spec, profiles.Env{BuildPlatform: buildPlatform, TargetPlatform: target, Files: files})
+		pl, err := profile.Plan(b.spec, profiles.Env{BuildPlatform: buildPlatform, TargetPlatform: target, Files: *b.files})
 		if err != nil {
 			return nil, err
 		}

@@ -18,6 +18,11 @@ import (
 // plan the build, not the whole context.
 var manifests = []string{
 	"go.mod", "go.sum",
+	"package.json", "package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock", ".nvmrc", ".node-version",
+	"pyproject.toml", "poetry.lock", "uv.lock", "pdm.lock", "requirements.txt", ".python-version",
+	"pom.xml", "build.gradle", "build.gradle.kts", ".java-version",
+	"Cargo.toml", "Cargo.lock", "rust-toolchain.toml", "rust-toolchain",
+	"index.html",
 }
 
 // appFiles serves the app's manifests from a solved reference.
@@ -44,6 +49,11 @@ func readAppFiles(ctx context.Context, c gwclient.Client, bc *dockerui.Client, s
 	var follow []string
 	for _, m := range manifests {
 		follow = append(follow, path.Join(s.Dir, m))
+	}
+	if s.Dependencies != nil {
+		for _, f := range s.Dependencies.Files {
+			follow = append(follow, path.Join(s.Dir, f))
+		}
 	}
 	st, err := bc.MainContext(ctx, llb.FollowPaths(follow), dockerui.WithInternalName("load app manifests"))
 	if err != nil {

@@ -7,11 +7,7 @@ import (
 
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
-
-	"github.com/org/appbuild/spec"
 )
-
-type targetsList = targets.List
 
 // target is one thing `--target` can ask for. The table below is the only
 // list of targets: `--call targets` and the unknown-target error read it.
@@ -47,7 +43,7 @@ func findTarget(name string) (target, error) {
 }
 
 // listTargets answers `docker buildx build --call targets`.
-func listTargets(_ *spec.Spec) *targets.List {
+func listTargets() *targets.List {
 	l := &targets.List{}
 	for _, t := range allTargets {
 		l.Targets = append(l.Targets, targets.Target{

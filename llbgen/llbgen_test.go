@@ -214,4 +214,3 @@ func dump(t *testing.T, def *llb.Definition) string {
 	}
 	return b.String()
 }
-

@@ -145,3 +145,27 @@ func TestHealthcheckKinds(t *testing.T) {
 		}
 	}
 }
+
+func TestDetect(t *testing.T) {
+	cases := []struct {
+		files    mapFiles
+		language string
+		evidence string
+	}{
+		{mapFiles{"go.mod": "", "package.json": ""}, "go", "go.mod"},
+		{mapFiles{"requirements.txt": ""}, "python", "requirements.txt"},
+		{mapFiles{"package.json": ""}, "node", "package.json"},
+		{mapFiles{"pom.xml": ""}, "java", "pom.xml"},
+		{mapFiles{"Cargo.toml": ""}, "rust", "Cargo.toml"},
+		{mapFiles{"index.html": ""}, "static", "index.html"},
+	}
+	for _, c := range cases {
+		lang, ev, ok := profiles.Detect(c.files)
+		if !ok || lang != c.language || ev != c.evidence {
+			t.Errorf("Detect(%v) = %s, %s, %v; want %s from %s", c.files, lang, ev, ok, c.language, c.evidence)
+		}
+	}
+	if _, _, ok := profiles.Detect(mapFiles{"README.md": ""}); ok {
+		t.Error("detected a language from a README")
+	}
+}

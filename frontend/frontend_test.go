@@ -1,0 +1,92 @@
+package frontend
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+
+	"github.com/org/appbuild/profiles"
+)
+
+func TestIsSpec(t *testing.T) {
+	cases := []struct {
+		src  string
+		spec bool
+	}{
+		{"# syntax=org/appbuild\nname: hello\n", true},
+		{"# syntax=org/appbuild\n\n# comment\nlanguage: go\n", true},
+		{"---\nname: x\n", true},
+		{"", true},
+		{"# syntax=org/appbuild\nFROM golang:1.26 AS build\nRUN go build\n", false},
+		{"# syntax=org/appbuild\nARG X=1\nFROM scratch\n", false},
+		{"from scratch\n", false},
+		{"\"name\": x\n", true},
+	}
+	for _, c := range cases {
+		if got := isSpec([]byte(c.src)); got != c.spec {
+			t.Errorf("isSpec(%q) = %v, want %v", c.src, got, c.spec)
+		}
+	}
+}
+
+func TestTargets(t *testing.T) {
+	if got, err := findTarget(""); err != nil || got.name != defaultTarget {
+		t.Fatalf("default target = %v, %v", got.name, err)
+	}
+	_, err := findTarget("imgae")
+	if err == nil || !strings.Contains(err.Error(), `target "imgae" does not exist; appbuild builds: image`) {
+		t.Fatalf("unknown target error = %v", err)
+	}
+	l := listTargets()
+	if len(l.Targets) != len(allTargets) || !l.Targets[0].Default || l.Targets[0].Description == "" {
+		t.Fatalf("targets list = %+v", l.Targets)
+	}
+}
+
+// stubClient answers BuildOpts only; enough for option plumbing.
+type stubClient struct {
+	gwclient.Client
+	opts map[string]string
+}
+
+func (s stubClient) BuildOpts() gwclient.BuildOpts { return gwclient.BuildOpts{Opts: s.opts} }
+
+func TestForwardedStopsSyntaxLoop(t *testing.T) {
+	c := stubClient{opts: map[string]string{"filename": "Dockerfile"}}
+	got := forwarded{c}.BuildOpts().Opts
+	if got["cmdline"] == "" || got["filename"] != "Dockerfile" {
+		t.Fatalf("forwarded opts = %v: want cmdline set and the rest kept", got)
+	}
+	if _, ok := c.opts["cmdline"]; ok {
+		t.Fatal("forwarded changed the caller's options map")
+	}
+	c = stubClient{opts: map[string]string{"cmdline": "org/appbuild:v1"}}
+	if got := (forwarded{c}).BuildOpts().Opts["cmdline"]; got != "org/appbuild:v1" {
+		t.Fatalf("cmdline overwritten: %q", got)
+	}
+}
+
+// The frontend must transfer every file language detection looks at.
+func TestManifestsCoverDetection(t *testing.T) {
+	for _, f := range profiles.DetectFiles() {
+		if !slices.Contains(manifests, f) {
+			t.Errorf("detection reads %s but the frontend does not load it", f)
+		}
+	}
+}
+
+func TestSourceDateEpoch(t *testing.T) {
+	none := map[string]string{}
+	if e, err := sourceDateEpoch(none); e != nil || err != nil {
+		t.Fatalf("no epoch: %v %v", e, err)
+	}
+	e, err := sourceDateEpoch(map[string]string{"SOURCE_DATE_EPOCH": "1700000000"})
+	if err != nil || e.Unix() != 1700000000 {
+		t.Fatalf("epoch = %v, %v", e, err)
+	}
+	if _, err := sourceDateEpoch(map[string]string{"SOURCE_DATE_EPOCH": "yesterday"}); err == nil {
+		t.Fatal("a non-number epoch was accepted")
+	}
+}

@@ -1,0 +1,108 @@
+package lint_test
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/org/appbuild/lint"
+	"github.com/org/appbuild/spec"
+)
+
+type files map[string]string
+
+func (f files) ReadFile(name string) ([]byte, error) {
+	if v, ok := f[name]; ok {
+		return []byte(v), nil
+	}
+	return nil, os.ErrNotExist
+}
+
+// clean is a spec no rule fires on; each case below breaks one thing.
+const clean = `name: app
+language: go
+port: 8080
+healthcheck:
+  http: /healthz
+resources:
+  memory: 256m
+  cpus: "0.5"
+`
+
+var goFiles = files{"go.mod": "module x\n\ngo 1.26\n\nrequire example.com/y v1.0.0\n", "go.sum": "x"}
+
+func findings(t *testing.T, src string, fs files, skip ...string) []string {
+	t.Helper()
+	s, err := spec.Parse("app.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, f := range lint.Run(s, fs, skip) {
+		r, _ := s.Where(f.Path)
+		out = append(out, fmt.Sprintf("%d:%d %s: %s", r.Start.Line, r.Start.Column, f.Rule.Name, f.Detail))
+	}
+	return out
+}
+
+func TestCleanSpecHasNoFindings(t *testing.T) {
+	if got := findings(t, clean, goFiles); len(got) != 0 {
+		t.Fatalf("findings on a clean spec:\n%s", strings.Join(got, "\n"))
+	}
+}
+
+func TestEachRuleFires(t *testing.T) {
+	cases := []struct {
+		rule  string
+		src   string
+		files files
+		want  string
+	}{
+		{"MissingHealthcheck", strings.Replace(clean, "  http: /healthz", "  none: true", 1), goFiles,
+			"5:3 MissingHealthcheck: healthcheck is turned off"},
+		{"RunsAsRoot", clean + "user: root\n", goFiles,
+			"9:1 RunsAsRoot: user is root; leave it out to run as nonroot (65532)"},
+		{"UnpinnedVersion", clean, files{"go.mod": "module x\n"},
+			"2:1 UnpinnedVersion: no version and no go line in go.mod: the default Go version is used"},
+		{"MissingLockfile", clean, files{"go.mod": "module x\ngo 1.26\nrequire a.b/c v1.0.0\n"},
+			"2:1 MissingLockfile: go.mod has no lock file next to it (go.sum)"},
+		{"PrivilegedPort", strings.Replace(clean, "port: 8080", "port: 80", 1), goFiles,
+			"3:1 PrivilegedPort: port 80 is below 1024 and the app runs as non-root; listen on 8080 or similar"},
+		{"SecretInEnv", clean + "env:\n  API_TOKEN: abc\n  TOKEN_FILE: /run/secrets/t\n", goFiles,
+			"10:3 SecretInEnv: env API_TOKEN looks like a secret; pass it at run time or as a build secret"},
+		{"LatestTag", clean + "services:\n  cache:\n    image: redis\n", goFiles,
+			"11:5 LatestTag: service cache uses redis: pin a version tag or a digest"},
+		{"ManifestNotFound", clean + "dependencies:\n  manager: go\n  files: [go.mod, go.work]\n", goFiles,
+			"11:19 ManifestNotFound: go.work does not exist in the app's directory"},
+		{"NoResourceLimits", "name: app\nlanguage: go\nport: 8080\n", goFiles,
+			"1:1 NoResourceLimits: no resources: set resources.memory and resources.cpus"},
+		{"InlinePassword", clean + "services:\n  db:\n    image: postgres:17\n    env:\n      POSTGRES_PASSWORD: hunter2\n", goFiles,
+			"13:7 InlinePassword: service db sets POSTGRES_PASSWORD inline; use secrets (a file) instead"},
+	}
+	if len(cases) != len(lint.Rules) {
+		t.Fatalf("%d cases for %d rules: every rule needs a case", len(cases), len(lint.Rules))
+	}
+	for _, c := range cases {
+		t.Run(c.rule, func(t *testing.T) {
+			got := findings(t, c.src, c.files)
+			if len(got) != 1 || got[0] != c.want {
+				t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), c.want)
+			}
+			if skipped := findings(t, c.src, c.files, c.rule); len(skipped) != 0 {
+				t.Fatalf("skipping %s left %v", c.rule, skipped)
+			}
+		})
+	}
+}
+
+func TestDirective(t *testing.T) {
+	src := "# syntax=org/appbuild\n# check=skip=RunsAsRoot,NoResourceLimits;error=true\nname: x\n# check=skip=Ignored\n"
+	got, ok := lint.Directive([]byte(src))
+	if !ok || got != "skip=RunsAsRoot,NoResourceLimits;error=true" {
+		t.Fatalf("directive = %q, %v", got, ok)
+	}
+	if _, ok := lint.Directive([]byte("name: x\n# check=skip=A\n")); ok {
+		t.Fatal("a check comment after the first key was read as a directive")
+	}
+}
