@@ -122,10 +122,6 @@ func (b *builder) buildImage(ctx context.Context) (*gwclient.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	profile, err := profiles.Get(b.spec.Language)
-	if err != nil {
-		return nil, b.spec.Errorf("language", "%v", err)
-	}
 	buildPlatform := b.bc.BuildPlatforms[0]
 
 	rb, err := b.bc.Build(ctx, func(ctx context.Context, p *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
@@ -133,7 +129,7 @@ func (b *builder) buildImage(ctx context.Context) (*gwclient.Result, error) {
 		if p != nil {
 			target = *p
 		}
-		pl, err := profile.Plan(b.spec, profiles.Env{BuildPlatform: buildPlatform, TargetPlatform: target, Files: *b.files})
+		pl, err := b.planFor(ctx, target)
 		if err != nil {
 			return nil, err
 		}

@@ -26,6 +26,16 @@ var allTargets = []target{
 		description: "the production runtime image: distroless, non-root, with a HEALTHCHECK, one per --platform",
 		build:       (*builder).buildImage,
 	},
+	{
+		name:        "compose",
+		description: "compose.yaml for the app and its companion services (export with -o .)",
+		build:       (*builder).buildCompose,
+	},
+	{
+		name:        "dockerfile",
+		description: "an equivalent plain multi-stage Dockerfile and .dockerignore: eject, no lock-in (export with -o .)",
+		build:       (*builder).buildEject,
+	},
 }
 
 func findTarget(name string) (target, error) {

@@ -25,7 +25,7 @@ func hostileSpecs() map[string]struct{ data, err string } {
 		"wide-list":      {"name: a\nplatforms: [" + strings.Repeat("1,", 30000) + "]", "too many nodes: a spec holds at most 10000"},
 		"documents":      {strings.Repeat("---\n", 16000), "app.yaml:1:1: empty spec"},
 		"cycle":          {"name: a\nx: &a [*a]\nplatforms: *a\n", "platforms[0]: expected a string, got a list"},
-		"merge-cycle":    {"name: a\nenv: &e {<<: *e}\n", "unknown anchor 'e' referenced"},
+		"merge-cycle":    {"name: a\nenv: &e {<<: *e}\n", "app.yaml:2:14: too many nodes: aliases expand beyond 10000"},
 	}
 }
 

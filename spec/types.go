@@ -34,7 +34,9 @@ func (e *Error) Error() string {
 }
 
 // Port is a port number with its protocol. In YAML it is written 8080,
-// "8080" or "8080/udp"; tcp is the default protocol.
+// "8080" or "8080/udp"; tcp is the default protocol. The number is 1 to
+// 65535 and the protocol tcp or udp, in lowercase; after Parse, Protocol is
+// never empty.
 type Port struct {
 	Number   int
 	Protocol string
@@ -49,7 +51,8 @@ func (p Port) String() string {
 	return strconv.Itoa(p.Number) + "/" + proto
 }
 
-// Duration is a time span written in Go/compose syntax ("30s", "1m30s").
+// Duration is a time span written in Go/compose syntax ("30s", "1m30s"),
+// at least 1ms. A bare number is refused: its unit would be a guess.
 type Duration time.Duration
 
 // String renders the duration as Go does ("30s").

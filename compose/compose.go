@@ -1,0 +1,257 @@
+package compose
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/org/appbuild/plan"
+	"github.com/org/appbuild/spec"
+)
+
+// Networks: the app sits on both; companion services only on the internal
+// one, which has no route out and publishes nothing.
+const (
+	publicNet  = "public"
+	privateNet = "private"
+)
+
+// File is the compose file. Field order here is the order in the output.
+type File struct {
+	Name     string              `yaml:"name"`
+	Services map[string]*Service `yaml:"services"`
+	Networks map[string]*Network `yaml:"networks,omitempty"`
+	Volumes  map[string]struct{} `yaml:"volumes,omitempty"`
+	Secrets  map[string]*Secret  `yaml:"secrets,omitempty"`
+}
+
+// Service is one compose service, with the fields appbuild sets.
+type Service struct {
+	Image       string                `yaml:"image"`
+	User        quoted                `yaml:"user,omitempty"`
+	ReadOnly    bool                  `yaml:"read_only,omitempty"`
+	CapDrop     []string              `yaml:"cap_drop,omitempty"`
+	SecurityOpt []string              `yaml:"security_opt,omitempty"`
+	Tmpfs       []string              `yaml:"tmpfs,omitempty"`
+	Ports       []quoted              `yaml:"ports,omitempty"`
+	Environment map[string]string     `yaml:"environment,omitempty"`
+	Secrets     []string              `yaml:"secrets,omitempty"`
+	Volumes     []string              `yaml:"volumes,omitempty"`
+	Healthcheck *Healthcheck          `yaml:"healthcheck,omitempty"`
+	DependsOn   map[string]*DependsOn `yaml:"depends_on,omitempty"`
+	Networks    []string              `yaml:"networks,omitempty"`
+	Restart     string                `yaml:"restart,omitempty"`
+	Deploy      *Deploy               `yaml:"deploy,omitempty"`
+}
+
+// quoted is a string always written in double quotes: YAML 1.1 readers
+// (PyYAML, so podman-compose) read an unquoted "22:22" as the base-60
+// number 1342, which is why Compose's docs say to quote ports.
+type quoted string
+
+func (q quoted) MarshalYAML() (any, error) {
+	if q == "" {
+		return nil, nil
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Style: yaml.DoubleQuotedStyle, Value: string(q)}, nil
+}
+
+func (q quoted) IsZero() bool { return q == "" }
+
+// Healthcheck is a compose healthcheck.
+type Healthcheck struct {
+	Test        []string `yaml:"test,flow"`
+	Interval    string   `yaml:"interval,omitempty"`
+	Timeout     string   `yaml:"timeout,omitempty"`
+	StartPeriod string   `yaml:"start_period,omitempty"`
+	Retries     int      `yaml:"retries,omitempty"`
+	Disable     bool     `yaml:"disable,omitempty"`
+}
+
+// DependsOn waits for a service's condition.
+type DependsOn struct {
+	Condition string `yaml:"condition"`
+}
+
+// Network is a compose network.
+type Network struct {
+	Internal bool `yaml:"internal,omitempty"`
+}
+
+// Secret is a compose secret read from a file.
+type Secret struct {
+	File string `yaml:"file"`
+}
+
+// Deploy carries resource limits.
+type Deploy struct {
+	Resources struct {
+		Limits map[string]string `yaml:"limits"`
+	} `yaml:"resources"`
+}
+
+// Generate returns compose.yaml for the app. image is the app's image
+// reference; the plan supplies user, ports and healthcheck so compose checks
+// the app exactly as the image does.
+func Generate(s *spec.Spec, p *plan.Plan, image string) ([]byte, error) {
+	app := &Service{
+		Image:       image,
+		User:        quoted(p.Image.User),
+		ReadOnly:    true,
+		CapDrop:     []string{"ALL"},
+		SecurityOpt: []string{"no-new-privileges:true"},
+		// A read-only root still needs somewhere to write temporary files.
+		Tmpfs:    []string{"/tmp"},
+		Restart:  "unless-stopped",
+		Networks: []string{publicNet},
+	}
+	for _, port := range s.AllPorts() {
+		n := strconv.Itoa(port.Number)
+		entry := n + ":" + n
+		if port.Protocol == "udp" {
+			entry += "/udp"
+		}
+		app.Ports = append(app.Ports, quoted(entry))
+	}
+	if len(s.Env) > 0 {
+		app.Environment = s.Env
+	}
+	if h := p.Image.Healthcheck; h != nil {
+		app.Healthcheck = fromPlan(h)
+	}
+	if r := s.Resources; r != nil {
+		app.Deploy = &Deploy{}
+		app.Deploy.Resources.Limits = map[string]string{}
+		if r.Memory != "" {
+			app.Deploy.Resources.Limits["memory"] = r.Memory
+		}
+		if r.CPUs != "" {
+			app.Deploy.Resources.Limits["cpus"] = r.CPUs
+		}
+	}
+	f := &File{Name: s.Name, Services: map[string]*Service{s.Name: app}, Networks: map[string]*Network{publicNet: {}}}
+
+	names := make([]string, 0, len(s.Services))
+	for name := range s.Services {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		svc := companion(f, name, s.Services[name])
+		f.Services[name] = svc
+		if app.DependsOn == nil {
+			app.DependsOn = map[string]*DependsOn{}
+		}
+		cond := "service_started"
+		if svc.Healthcheck != nil {
+			cond = "service_healthy"
+		}
+		app.DependsOn[name] = &DependsOn{Condition: cond}
+	}
+	if len(names) > 0 {
+		app.Networks = append(app.Networks, privateNet)
+		f.Networks[privateNet] = &Network{Internal: true}
+	}
+
+	var buf bytes.Buffer
+	buf.WriteString("# Generated by appbuild from " + s.File() + "; regenerate with\n")
+	buf.WriteString("#   docker buildx build -f " + s.File() + " --target compose -o . .\n")
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(f); err != nil {
+		return nil, err
+	}
+	if err := Validate(buf.Bytes()); err != nil {
+		return nil, fmt.Errorf("generated compose file is invalid (a bug in appbuild): %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func fromPlan(h *plan.Healthcheck) *Healthcheck {
+	if len(h.Test) == 1 && h.Test[0] == "NONE" {
+		return &Healthcheck{Test: []string{"NONE"}, Disable: true}
+	}
+	return &Healthcheck{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}
+}
+
+// companion turns a spec service into a compose service on the private
+// network, with a healthcheck when its image is one appbuild knows.
+func companion(f *File, name string, s spec.Service) *Service {
+	svc := &Service{
+		Image:       s.Image,
+		Environment: s.Env,
+		Healthcheck: knownHealthcheck(s.Image),
+		Networks:    []string{privateNet},
+		Restart:     "unless-stopped",
+		SecurityOpt: []string{"no-new-privileges:true"},
+	}
+	secretNames := make([]string, 0, len(s.Secrets))
+	for k := range s.Secrets {
+		secretNames = append(secretNames, k)
+	}
+	sort.Strings(secretNames)
+	for _, k := range secretNames {
+		if f.Secrets == nil {
+			f.Secrets = map[string]*Secret{}
+		}
+		f.Secrets[k] = &Secret{File: s.Secrets[k]}
+		svc.Secrets = append(svc.Secrets, k)
+	}
+	if s.Volume != "" {
+		vol := name + "-data"
+		if f.Volumes == nil {
+			f.Volumes = map[string]struct{}{}
+		}
+		f.Volumes[vol] = struct{}{}
+		svc.Volumes = []string{vol + ":" + s.Volume}
+	}
+	return svc
+}
+
+// knownHealthcheck returns the usual readiness check of well-known service
+// images, run by the tools those images ship.
+func knownHealthcheck(image string) *Healthcheck {
+	repo := image
+	if i := strings.LastIndex(repo, "/"); i >= 0 {
+		repo = repo[i+1:]
+	}
+	repo, _, _ = strings.Cut(repo, "@")
+	repo, _, _ = strings.Cut(repo, ":")
+	var test []string
+	switch repo {
+	case "postgres", "postgis":
+		test = []string{"CMD", "pg_isready", "-U", "postgres"}
+	case "redis", "valkey", "redis-stack-server":
+		test = []string{"CMD", "redis-cli", "ping"}
+	case "mysql":
+		test = []string{"CMD", "mysqladmin", "ping", "-h", "127.0.0.1"}
+	case "mariadb":
+		test = []string{"CMD", "healthcheck.sh", "--connect", "--innodb_initialized"}
+	case "mongo":
+		test = []string{"CMD", "mongosh", "--quiet", "--eval", "db.adminCommand('ping')"}
+	default:
+		return nil
+	}
+	return &Healthcheck{Test: test, Interval: "5s", Timeout: "3s", StartPeriod: "10s", Retries: 10}
+}
+
+// Validate loads a compose file with compose-go, as Docker Compose would.
+func Validate(data []byte) error {
+	_, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
+		WorkingDir:  ".",
+		ConfigFiles: []types.ConfigFile{{Filename: "compose.yaml", Content: data}},
+		Environment: types.Mapping{},
+	}, func(o *loader.Options) {
+		o.SkipResolveEnvironment = true
+		o.SkipConsistencyCheck = false
+		o.SetProjectName("appbuild", false)
+	})
+	return err
+}

@@ -1,0 +1,10 @@
+// Package compose writes the compose.yaml of an app from its spec and plan:
+// the app service hardened the way the image is (read-only, non-root, no
+// capabilities, the image's own healthcheck, limits), its companion services
+// with their own healthchecks, and networks that keep them off the public
+// side.
+//
+// The file is written as plain YAML a person can read and then checked with
+// compose-go, the loader Docker Compose itself uses, before it is returned,
+// so the frontend never hands out a file Compose would refuse.
+package compose

@@ -1,0 +1,127 @@
+package eject_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/org/appbuild/eject"
+	"github.com/org/appbuild/internal/golden"
+	"github.com/org/appbuild/profiles"
+	"github.com/org/appbuild/spec"
+)
+
+type dirFiles string
+
+func (d dirFiles) ReadFile(name string) ([]byte, error) {
+	return os.ReadFile(filepath.Join(string(d), name))
+}
+
+func ejectExample(t *testing.T, src string) []byte {
+	t.Helper()
+	s, err := spec.Parse("app.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := profiles.Go{}.Plan(s, profiles.Env{
+		BuildPlatform:  ocispecs.Platform{OS: "linux", Architecture: "amd64"},
+		TargetPlatform: eject.TargetPlatform,
+		Files:          dirFiles("../examples/go-hello"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pins := map[string]string{
+		"docker.io/library/golang:1.26":             "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+		"gcr.io/distroless/static-debian13:nonroot": "sha256:2222222222222222222222222222222222222222222222222222222222222222",
+	}
+	out, err := eject.Dockerfile(p, pins, "app.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestGoHelloDockerfile(t *testing.T) {
+	src, err := os.ReadFile("../examples/go-hello/app.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := ejectExample(t, string(src))
+	golden.Check(t, "testdata/go-hello.Dockerfile", out)
+
+	// BuildKit's own parser reads it, with no warnings, into three stages.
+	ast, err := parser.Parse(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ast.Warnings) > 0 {
+		t.Errorf("parser warnings: %+v", ast.Warnings)
+	}
+	stages, _, err := instructions.Parse(ast.AST, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stages) != 3 || stages[2].Name != "runtime" {
+		t.Fatalf("stages = %d", len(stages))
+	}
+	for _, want := range []string{
+		"FROM --platform=$BUILDPLATFORM docker.io/library/golang:1.26@sha256:1111",
+		"RUN --mount=type=cache,id=appbuild-go-mod,target=/go/pkg/mod",
+		"USER 65532:65532",
+		`HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 CMD ["/usr/local/bin/appbuild-probe","http://127.0.0.1:8080/healthz"]`,
+		`ENTRYPOINT ["/app/hello"]`,
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("Dockerfile lacks %q", want)
+		}
+	}
+}
+
+// Values from the spec reach the Dockerfile quoted: nothing in them is
+// expanded or run.
+func TestEnvIsQuoted(t *testing.T) {
+	out := string(ejectExample(t, "name: hello\nlanguage: go\nbuild: ./cmd/hello\nport: 8080\nenv:\n  GREETING: 'a \"b\" $(rm -rf /) `x` \\\\ $HOME'\n"))
+	want := `GREETING="a \"b\" \$(rm -rf /) ` + "`x`" + ` \\\\ \$HOME"`
+	if !strings.Contains(out, want) {
+		t.Fatalf("env line not quoted as %s:\n%s", want, out)
+	}
+	ast, err := parser.Parse(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stages, _, err := instructions.Parse(ast.AST, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range stages[len(stages)-1].Commands {
+		if env, ok := cmd.(*instructions.EnvCommand); ok {
+			for _, kv := range env.Env {
+				if kv.Key != "GREETING" {
+					continue
+				}
+				// The Dockerfile frontend expands ENV values with its shell
+				// lexer when it builds: read the value back the same way.
+				got, _, err := shell.NewLex('\\').ProcessWord(kv.Value, noEnv{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := `a "b" $(rm -rf /) ` + "`x`" + ` \\ $HOME`; got != want {
+					t.Errorf("GREETING reads back as %q, want %q", got, want)
+				}
+			}
+		}
+	}
+}
+
+type noEnv struct{}
+
+func (noEnv) Get(string) (string, bool) { return "", false }
+func (noEnv) Keys() []string            { return nil }

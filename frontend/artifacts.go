@@ -1,0 +1,133 @@
+package frontend
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb/sourceresolver"
+	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/org/appbuild/compose"
+	"github.com/org/appbuild/eject"
+	"github.com/org/appbuild/plan"
+	"github.com/org/appbuild/profiles"
+)
+
+// buildCompose writes compose.yaml for `--target compose -o .`.
+func (b *builder) buildCompose(ctx context.Context) (*gwclient.Result, error) {
+	p, err := b.planFor(ctx, b.bc.BuildPlatforms[0])
+	if err != nil {
+		return nil, err
+	}
+	image := b.spec.Image
+	if image == "" {
+		image = b.spec.Name
+	}
+	if v := b.bc.BuildArgs["APPBUILD_IMAGE"]; v != "" {
+		image = v
+	}
+	data, err := compose.Generate(b.spec, p, image)
+	if err != nil {
+		return nil, err
+	}
+	return b.writeFiles(ctx, map[string][]byte{"compose.yaml": data})
+}
+
+// buildEject writes an equivalent Dockerfile and .dockerignore for
+// `--target dockerfile -o .`: the eject path.
+func (b *builder) buildEject(ctx context.Context) (*gwclient.Result, error) {
+	p, err := b.planFor(ctx, eject.TargetPlatform)
+	if err != nil {
+		return nil, err
+	}
+	native := b.bc.BuildPlatforms[0]
+	pins := map[string]string{}
+	for _, st := range p.Stages {
+		ref := st.From.Image
+		if ref == "" || pins[ref] != "" {
+			continue
+		}
+		_, dgst, _, err := b.c.ResolveImageConfig(ctx, ref, sourceresolver.Opt{
+			LogName:  "[internal] pin " + ref,
+			ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &native, ResolveMode: b.bc.ImageResolveMode.String()},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("pin %s: %w", ref, err)
+		}
+		pins[ref] = dgst.String()
+	}
+	dockerfile, err := eject.Dockerfile(p, pins, b.src.Filename)
+	if err != nil {
+		return nil, err
+	}
+	ignore, err := b.dockerignore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return b.writeFiles(ctx, map[string][]byte{"Dockerfile": dockerfile, ".dockerignore": ignore})
+}
+
+// dockerignore is the context's .dockerignore, or a default that keeps
+// version control and build outputs out of the context.
+func (b *builder) dockerignore(ctx context.Context) ([]byte, error) {
+	patterns, err := b.bc.DockerIgnorePatterns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(patterns) == 0 {
+		patterns = []string{".git", "*.tar", "compose.yaml"}
+	}
+	return []byte(strings.Join(patterns, "\n") + "\n"), nil
+}
+
+// planFor plans the app for one target platform, built on the build
+// platform.
+func (b *builder) planFor(ctx context.Context, target ocispecs.Platform) (*plan.Plan, error) {
+	if err := b.load(ctx, true); err != nil {
+		return nil, err
+	}
+	profile, err := profiles.Get(b.spec.Language)
+	if err != nil {
+		return nil, b.spec.Errorf("language", "%v", err)
+	}
+	return profile.Plan(b.spec, profiles.Env{BuildPlatform: b.bc.BuildPlatforms[0], TargetPlatform: target, Files: *b.files})
+}
+
+// writeFiles returns a filesystem holding generated files, for the local
+// exporter (-o DIR) to write. Files are written in name order so the
+// definition is the same every time.
+func (b *builder) writeFiles(ctx context.Context, files map[string][]byte) (*gwclient.Result, error) {
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var fa *llb.FileAction
+	for _, name := range names {
+		if fa == nil {
+			fa = llb.Mkfile("/"+name, 0o644, files[name])
+		} else {
+			fa = fa.Mkfile("/"+name, 0o644, files[name])
+		}
+	}
+	st := llb.Scratch().File(fa, llb.WithCustomName("[appbuild] write "+strings.Join(names, ", ")))
+	def, err := st.Marshal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB()})
+	if err != nil {
+		return nil, err
+	}
+	ref, err := res.SingleRef()
+	if err != nil {
+		return nil, err
+	}
+	out := gwclient.NewResult()
+	out.SetRef(ref)
+	return out, nil
+}

@@ -1,0 +1,130 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	bkclient "github.com/moby/buildkit/client"
+	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/solver/errdefs"
+	"github.com/tonistiigi/fsutil"
+
+	"github.com/org/appbuild/frontend"
+)
+
+// inProcess runs frontend.Build in the test binary against the rig's
+// buildkitd (BuildKit's "client frontend" mode): no image push, real solves,
+// and a Go error value to inspect. It returns the frontend's result.
+func inProcess(t *testing.T, dir, filename string, attrs map[string]string) (*gwclient.Result, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	c, err := bkclient.New(ctx, os.Getenv("BUILDKIT_HOST"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fs, err := fsutil.NewFS(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := bkclient.SolveOpt{
+		LocalMounts:   map[string]fsutil.FS{"context": fs, "dockerfile": fs},
+		FrontendAttrs: map[string]string{"filename": filename},
+	}
+	for k, v := range attrs {
+		opt.FrontendAttrs[k] = v
+	}
+	var res *gwclient.Result
+	ch := make(chan *bkclient.SolveStatus)
+	go func() {
+		for range ch {
+		}
+	}()
+	_, err = c.Build(ctx, opt, "", func(ctx context.Context, gc gwclient.Client) (*gwclient.Result, error) {
+		r, err := frontend.Build(ctx, gc)
+		res = r
+		return r, err
+	}, ch)
+	return res, err
+}
+
+// writeApp writes files into a fresh directory.
+func writeApp(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestSpecErrorCarriesSourceMap: a spec mistake comes back with the spec's
+// source attached (file, language, content, line), which is what lets
+// docker buildx build print the offending line.
+func TestSpecErrorCarriesSourceMap(t *testing.T) {
+	needRig(t)
+	src := "# syntax=org/appbuild\nname: hello\nlangauge: go\nport: 99999\n"
+	dir := writeApp(t, map[string]string{"app.yaml": src})
+	_, err := inProcess(t, dir, "app.yaml", nil)
+	if err == nil {
+		t.Fatal("a broken spec built")
+	}
+	for _, want := range []string{
+		`app.yaml:3:1: unknown field "langauge" (did you mean "language"?)`,
+		"app.yaml:4:7: port",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
+	}
+	srcs := errdefs.Sources(err)
+	if len(srcs) != 1 {
+		t.Fatalf("error carries %d sources, want 1", len(srcs))
+	}
+	info := srcs[0].Info
+	if info.Filename != "app.yaml" || info.Language != "YAML" || string(info.Data) != src || info.Definition == nil {
+		t.Errorf("source info = %s %s %q (definition %v)", info.Filename, info.Language, info.Data, info.Definition != nil)
+	}
+	var lines []int32
+	for _, r := range srcs[0].Ranges {
+		lines = append(lines, r.Start.Line)
+	}
+	if len(lines) != 2 || lines[0] != 3 || lines[1] != 4 {
+		t.Errorf("source ranges start on lines %v, want [3 4]", lines)
+	}
+}
+
+// TestTargetsSubrequest: --call targets answers from the target table.
+func TestTargetsSubrequest(t *testing.T) {
+	needRig(t)
+	dir := filepath.Join(repoRoot(t), "examples", "go-hello")
+	res, err := inProcess(t, dir, "app.yaml", map[string]string{"requestid": "frontend.targets"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Targets []struct {
+			Name        string `json:"name"`
+			Default     bool   `json:"default"`
+			Description string `json:"description"`
+		} `json:"targets"`
+	}
+	if err := json.Unmarshal(res.Metadata["result.json"], &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Targets) == 0 || list.Targets[0].Name != "image" || !list.Targets[0].Default || list.Targets[0].Description == "" {
+		t.Fatalf("targets = %+v", list.Targets)
+	}
+}
