@@ -57,7 +57,7 @@ func TestGoHelloDockerfile(t *testing.T) {
 	out := ejectExample(t, string(src))
 	golden.Check(t, "testdata/go-hello.Dockerfile", out)
 
-	// BuildKit's own parser reads it, with no warnings, into three stages.
+	// BuildKit's own parser reads it, with no warnings, into build, test, probe and runtime stages; runtime last, so it is the default target.
 	ast, err := parser.Parse(bytes.NewReader(out))
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +69,7 @@ func TestGoHelloDockerfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(stages) != 3 || stages[2].Name != "runtime" {
+	if len(stages) != 4 || stages[1].Name != "test" || stages[3].Name != "runtime" {
 		t.Fatalf("stages = %d", len(stages))
 	}
 	for _, want := range []string{

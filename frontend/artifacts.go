@@ -131,3 +131,29 @@ func (b *builder) writeFiles(ctx context.Context, files map[string][]byte) (*gwc
 	out.SetRef(ref)
 	return out, nil
 }
+
+// buildTest runs the app's own tests in the build stage, with the same
+// caches as the image build, for `--target test`. A failing test fails the
+// build, with the test output in the progress log.
+func (b *builder) buildTest(ctx context.Context) (*gwclient.Result, error) {
+	native := b.bc.BuildPlatforms[0]
+	p, err := b.planFor(ctx, native)
+	if err != nil {
+		return nil, err
+	}
+	if p.Test == "" {
+		return nil, b.spec.Errorf("language", "%s apps have no test step yet", b.spec.Language)
+	}
+	p.Final = p.Test
+	st, err := b.generate(ctx, p, native)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := b.solve(ctx, st.State, native)
+	if err != nil {
+		return nil, err
+	}
+	out := gwclient.NewResult()
+	out.SetRef(ref)
+	return out, nil
+}

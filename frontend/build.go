@@ -16,6 +16,7 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/org/appbuild/llbgen"
+	"github.com/org/appbuild/plan"
 	"github.com/org/appbuild/profiles"
 	"github.com/org/appbuild/spec"
 )
@@ -51,7 +52,11 @@ func Build(ctx context.Context, c gwclient.Client) (res *gwclient.Result, err er
 	}
 	defer func() { err = withSource(err, src.SourceMap) }()
 
-	b := &builder{c: c, bc: bc, spec: s, src: src}
+	epoch, err := sourceDateEpoch(bc.BuildArgs)
+	if err != nil {
+		return nil, err
+	}
+	b := &builder{c: c, bc: bc, spec: s, src: src, epoch: epoch}
 	if res, handled, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
 		ListTargets: func(ctx context.Context) (*targets.List, error) { return listTargets(), nil },
 		Outline:     b.outline,
@@ -78,6 +83,8 @@ type builder struct {
 	src  *dockerui.Source
 	// files are the app's manifests, loaded once by load.
 	files *appFiles
+	// epoch is SOURCE_DATE_EPOCH, when given.
+	epoch *time.Time
 }
 
 // load reads the app's manifests and settles the language: a spec without
@@ -114,16 +121,7 @@ func (b *builder) buildImage(ctx context.Context) (*gwclient.Result, error) {
 	if err := b.warnFindings(ctx); err != nil {
 		return nil, err
 	}
-	appCtx, err := b.bc.MainContext(ctx)
-	if err != nil {
-		return nil, err
-	}
-	epoch, err := sourceDateEpoch(b.bc.BuildArgs)
-	if err != nil {
-		return nil, err
-	}
 	buildPlatform := b.bc.BuildPlatforms[0]
-
 	rb, err := b.bc.Build(ctx, func(ctx context.Context, p *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
 		target := buildPlatform
 		if p != nil {
@@ -133,39 +131,54 @@ func (b *builder) buildImage(ctx context.Context) (*gwclient.Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		out, err := llbgen.Generate(ctx, pl, llbgen.Options{
-			BuildPlatform:  buildPlatform,
-			TargetPlatform: target,
-			Context:        *appCtx,
-			Resolver:       b.c,
-			ResolveMode:    b.bc.ImageResolveMode,
-			SourceMap:      b.src.SourceMap,
-			Where:          b.spec.Where,
-			CacheNamespace: b.bc.CacheIDNamespace,
-			Epoch:          epoch,
-			Labels:         b.labels(),
-		})
+		out, err := b.generate(ctx, pl, target)
 		if err != nil {
 			return nil, err
 		}
-		def, err := out.State.Marshal(ctx, llb.Platform(target))
+		ref, err := b.solve(ctx, out.State, target)
 		if err != nil {
 			return nil, err
 		}
-		r, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports})
-		if err != nil {
-			return nil, err
-		}
-		ref, err := r.SingleRef()
-		if err != nil {
-			return nil, err
-		}
-		return &dockerui.BuildResult{Reference: ref, Image: out.Image, BaseImage: out.BaseImage, Epoch: epoch}, nil
+		return &dockerui.BuildResult{Reference: ref, Image: out.Image, BaseImage: out.BaseImage, Epoch: b.epoch}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return rb.Finalize()
+}
+
+// generate turns a plan into LLB for one target platform.
+func (b *builder) generate(ctx context.Context, pl *plan.Plan, target ocispecs.Platform) (*llbgen.Result, error) {
+	appCtx, err := b.bc.MainContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return llbgen.Generate(ctx, pl, llbgen.Options{
+		BuildPlatform:  b.bc.BuildPlatforms[0],
+		TargetPlatform: target,
+		Context:        *appCtx,
+		Resolver:       b.c,
+		ResolveMode:    b.bc.ImageResolveMode,
+		SourceMap:      b.src.SourceMap,
+		Where:          b.spec.Where,
+		CacheNamespace: b.bc.CacheIDNamespace,
+		Epoch:          b.epoch,
+		Labels:         b.labels(),
+	})
+}
+
+// solve runs a state, importing the caches the user passed (--cache-from):
+// gateway solves do not do that by themselves.
+func (b *builder) solve(ctx context.Context, st llb.State, target ocispecs.Platform) (gwclient.Reference, error) {
+	def, err := st.Marshal(ctx, llb.Platform(target))
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports})
+	if err != nil {
+		return nil, err
+	}
+	return r.SingleRef()
 }
 
 // labels are the build-time labels: the user's --label values, and the

@@ -36,6 +36,11 @@ var allTargets = []target{
 		description: "an equivalent plain multi-stage Dockerfile and .dockerignore: eject, no lock-in (export with -o .)",
 		build:       (*builder).buildEject,
 	},
+	{
+		name:        "test",
+		description: "runs the app's own tests in the build stage with the same caches; a failing test fails the build",
+		build:       (*builder).buildTest,
+	},
 }
 
 func findTarget(name string) (target, error) {

@@ -16,6 +16,8 @@ type Plan struct {
 	Stages []Stage `json:"stages"`
 	// Final names the stage that is the runtime image.
 	Final string `json:"final"`
+	// Test names the stage that runs the app's own tests (the test target).
+	Test string `json:"test,omitempty"`
 	// Image is the runtime image's config, laid over the final stage's base
 	// image config.
 	Image Image `json:"image"`

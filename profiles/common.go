@@ -210,3 +210,11 @@ func sortedEnv(env map[string]string) []string {
 	}
 	return out
 }
+
+// testCommand is the spec's test command or the language's default.
+func testCommand(s *spec.Spec, def []string) []string {
+	if len(s.Test) > 0 {
+		return s.Test
+	}
+	return def
+}

@@ -106,7 +106,21 @@ func (Go) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 			},
 		}},
 	}
-	stages := []plan.Stage{build}
+	test := plan.Stage{
+		Name: "test",
+		From: plan.Base{Stage: "build"},
+		// Tests run natively, on the build platform, like the compiler.
+		OnBuildPlatform: true,
+		Steps: []plan.Step{{
+			Name:   "go test",
+			Origin: []string{"test"},
+			Run: &plan.Run{
+				Args:   testCommand(s, []string{"go", "test", "./..."}),
+				Mounts: []plan.Mount{goModCache, goBuildCache},
+			},
+		}},
+	}
+	stages := []plan.Stage{build, test}
 	if needsProbe(s) {
 		stages = append(stages, probeStage(builder, env.TargetPlatform))
 		runtime.Steps = append(runtime.Steps, probeCopy())
@@ -117,7 +131,7 @@ func (Go) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &plan.Plan{ContextDir: s.Dir, Stages: stages, Final: "runtime", Image: img}, nil
+	return &plan.Plan{ContextDir: s.Dir, Stages: stages, Final: "runtime", Test: "test", Image: img}, nil
 }
 
 // goTargetEnv is the environment that makes go build cross-compile a static

@@ -16,9 +16,10 @@ import (
 )
 
 const (
-	// MaxSize is the largest spec Parse reads, in bytes. yaml.v3 checks
-	// duplicate keys in quadratic time, so a big file costs seconds; a real
-	// spec is a few hundred bytes.
+	// MaxSize is the largest spec Parse reads, in bytes. A real spec is a
+	// few hundred bytes; the cap bounds what hostile input can cost
+	// (yaml.v3's duplicate-key check is quadratic: 40k keys take seconds).
+	// The frontend need not read more of the file than this, plus one byte.
 	MaxSize = 64 << 10
 	// MaxNodes bounds the YAML nodes Parse visits, counting a node again each
 	// time an alias repeats it, so that an alias bomb (billion laughs) stops
@@ -33,6 +34,11 @@ const (
 // found (every one, not only the first), sorted by position; Errors unwraps
 // them. filename is only used in messages and by File.
 func Parse(filename string, data []byte) (*Spec, error) {
+	if len(data) > MaxSize {
+		l := errorList{file: filename}
+		l.add(Range{Start: Position{1, 1}, End: Position{1, 1}}, "spec is %d bytes; the limit is %d", len(data), MaxSize)
+		return nil, l.err()
+	}
 	p := &parser{
 		errorList: errorList{file: filename},
 		src:       newSource(data),
@@ -40,10 +46,6 @@ func Parse(filename string, data []byte) (*Spec, error) {
 		vals:      map[string]Range{},
 		bad:       map[string]bool{},
 		null:      map[string]bool{},
-	}
-	if len(data) > MaxSize {
-		p.errorAt(Range{Start: Position{1, 1}, End: Position{1, 1}}, "spec is %d bytes; the limit is %d", len(data), MaxSize)
-		return nil, p.err()
 	}
 	root := p.document(data)
 	if root == nil {
@@ -568,7 +570,7 @@ func (p *parser) structure(path string, n *yaml.Node, v reflect.Value) {
 		p.locs[fp] = p.entryRange(e)
 		if isNull(e.val) {
 			p.vals[fp] = p.locs[fp] // a null has no text to point at
-			p.null[fp] = true        // and a field left empty is a field left out
+			p.null[fp] = true       // and a field left empty is a field left out
 			continue
 		}
 		p.value(fp, e.val, v.Field(fields[i].index))

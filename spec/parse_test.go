@@ -311,3 +311,29 @@ func TestDidYouMean(t *testing.T) {
 		}
 	}
 }
+
+// TestMarshalTrickyStrings round-trips strings that YAML would read as
+// something else, or that need quoting or block styles.
+func TestMarshalTrickyStrings(t *testing.T) {
+	tricky := []string{
+		"", " ", "  lead", "trail  ", "true", "no", "~", "null", "3.10", "0x1F", "1e3", "2024-01-01",
+		"- item", "key: value", "#comment", "a #b", "*alias", "&anchor", "!tag", "%percent", "@at", "`tick",
+		"'single'", `"double"`, "{flow}", "[list]", "<<", "?", "|", ">", "a\nb", "a\n\nb\n", "\nlead", "trail\n\n",
+		"tab\there", "\ttab", "naïve ☃", "a\u00a0b", "---", "...", "a: b\nc: d", "x\n  indented", "back\\slash",
+	}
+	s := &Spec{Name: "tricky", Entrypoint: tricky[1:], Cmd: tricky, Env: map[string]string{}}
+	for i, v := range tricky {
+		s.Env[fmt.Sprintf("V%02d", i)] = v
+	}
+	out, err := Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse("app.yaml", out)
+	if err != nil {
+		t.Fatalf("Parse(Marshal(s)): %v\n%s", err, out)
+	}
+	if !reflect.DeepEqual(bare(back), bare(s)) {
+		t.Errorf("round trip differs:\n%q\n%q\n%s", back.Cmd, s.Cmd, out)
+	}
+}

@@ -15,6 +15,10 @@ ARG TARGETOS TARGETARCH
 ENV CGO_ENABLED="0" GOOS=$TARGETOS GOARCH=$TARGETARCH
 RUN --mount=type=cache,id=appbuild-go-mod,target=/go/pkg/mod --mount=type=cache,id=appbuild-go-build,target=/root/.cache/go-build ["go","build","-trimpath","-ldflags=-s -w","-o","/out/hello","./cmd/hello"]
 
+FROM --platform=$BUILDPLATFORM build AS test
+# go test
+RUN --mount=type=cache,id=appbuild-go-mod,target=/go/pkg/mod --mount=type=cache,id=appbuild-go-build,target=/root/.cache/go-build ["go","test","./..."]
+
 FROM --platform=$BUILDPLATFORM docker.io/library/golang:1.26@sha256:1111111111111111111111111111111111111111111111111111111111111111 AS probe
 WORKDIR /src/probe
 # write appbuild-probe source

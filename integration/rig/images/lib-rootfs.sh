@@ -82,17 +82,20 @@ usrmerge_links() {
   fi
 }
 
-# dpkg_register ROOT DEB ARCH: record DEB as installed in ROOT's dpkg database (status,
-# info/*.list, md5sums, conffiles, maintainer scripts), as dpkg itself would, so apt,
-# dpkg -l and image scanners inside the image see the packages.
-dpkg_register() {
+# deb_install ROOT DEB ARCH: unpack DEB into ROOT (dpkg -X: dpkg -x that also lists the
+# files) and record it as installed in ROOT's dpkg database (status, info/*.list,
+# md5sums, conffiles, maintainer scripts) as dpkg would, so apt, dpkg -l and image
+# scanners inside the image see the packages.
+deb_install() {
   local root=$1 deb=$2 arch=$3 db="$1/var/lib/dpkg" ctl name f
+  mkdir -p "$db/info"
   ctl="$(mktemp -d)"
   dpkg-deb -e "$deb" "$ctl"
-  name="$(dpkg-deb -f "$deb" Package)"
+  name="$(sed -n 's/^Package: //p' "$ctl/control")"
   # Multi-Arch: same packages are keyed name:arch in the database.
-  [[ "$(dpkg-deb -f "$deb" Multi-Arch)" == same ]] && name="$name:$arch"
-  mkdir -p "$db/info"
+  grep -q '^Multi-Arch: same' "$ctl/control" && name="$name:$arch"
+  # The file list, with "/." for the root, as dpkg records it.
+  dpkg-deb -X "$deb" "$root" | sed -e 's|^\./|/|' -e 's|/$||' -e 's|^$|/.|' >"$db/info/$name.list"
   {
     # "Package" first, then the status line, then the other fields, like dpkg writes them.
     sed -n '1p' "$ctl/control"
@@ -101,11 +104,8 @@ dpkg_register() {
     echo
   } >>"$db/status"
   for f in "$ctl"/*; do
-    [[ "${f##*/}" == control ]] && continue
-    cp -p "$f" "$db/info/$name.${f##*/}"
+    [[ "${f##*/}" == control ]] || cp -p "$f" "$db/info/$name.${f##*/}"
   done
-  # The file list, with "/." for the root, as dpkg records it.
-  dpkg-deb --fsys-tarfile "$deb" | tar -t | sed -e 's|^\./|/|' -e 's|/$||' -e 's|^$|/.|' >"$db/info/$name.list"
   rm -rf "$ctl"
 }
 

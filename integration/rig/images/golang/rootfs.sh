@@ -24,8 +24,7 @@ mkdir -p "$root"
 usrmerge_links "$root" "$arch"
 log "golang/$arch: unpacking"
 for deb in "${debs[@]}"; do
-  dpkg -x "$deb" "$root"
-  dpkg_register "$root" "$deb" "$arch"
+  deb_install "$root" "$deb" "$arch"
 done
 
 # --- What the maintainer scripts would have done (they are not run) -----------------
@@ -102,7 +101,7 @@ fi
 mkdir -p "$root/var/lib/dpkg/alternatives" "$root/etc/alternatives"
 for script in "$root"/var/lib/dpkg/info/*.postinst; do
   # Join continuation lines, keep the update-alternatives --install calls.
-  sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$script" | grep -E '^\s*update-alternatives .*--install ' |
+  sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$script" | { grep -E '^\s*update-alternatives .*--install ' || true; } |
     while read -ra words; do
       args=() i=0
       while ((i < ${#words[@]})) && [[ "${words[i]}" != --install ]]; do i=$((i + 1)); done
