@@ -51,6 +51,9 @@ func Build(ctx context.Context, c gwclient.Client) (res *gwclient.Result, err er
 		return nil, withSource(err, src.SourceMap)
 	}
 	defer func() { err = withSource(err, src.SourceMap) }()
+	if err := applyOverrides(s, bc.BuildArgs); err != nil {
+		return nil, err
+	}
 
 	epoch, err := sourceDateEpoch(bc.BuildArgs)
 	if err != nil {

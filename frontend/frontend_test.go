@@ -8,6 +8,7 @@ import (
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 
 	"github.com/org/appbuild/profiles"
+	"github.com/org/appbuild/spec"
 )
 
 func TestIsSpec(t *testing.T) {
@@ -88,5 +89,30 @@ func TestSourceDateEpoch(t *testing.T) {
 	}
 	if _, err := sourceDateEpoch(map[string]string{"SOURCE_DATE_EPOCH": "yesterday"}); err == nil {
 		t.Fatal("a non-number epoch was accepted")
+	}
+}
+
+func TestApplyOverrides(t *testing.T) {
+	s, err := spec.Parse("app.yaml", []byte("name: hello\nlanguage: go\nversion: \"1.26\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := applyOverrides(s, map[string]string{"APPBUILD_VERSION": "1.25", "APPBUILD_RUNTIME": "scratch", "UNRELATED": "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if s.Version != "1.25" || s.Runtime != "scratch" {
+		t.Fatalf("overrides not applied: version %q runtime %q", s.Version, s.Runtime)
+	}
+	err = applyOverrides(s, map[string]string{"APPBUILD_RUNTIME": "alpine", "APPBUILD_BUILD": "../../etc"})
+	if err == nil {
+		t.Fatal("bad overrides accepted")
+	}
+	for _, want := range []string{`build-arg APPBUILD_RUNTIME="alpine": runtime`, `build-arg APPBUILD_BUILD="../../etc": `} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if s.Runtime != "scratch" {
+		t.Errorf("a refused override changed the spec: runtime %q", s.Runtime)
 	}
 }

@@ -211,7 +211,11 @@ func (c *checker) paths() {
 	if c.has("dir") {
 		s.Dir = c.contextPath("dir", s.Dir)
 	}
-	if s.Build != "" {
+	if strings.HasPrefix(s.Build, "-") {
+		// The build target is passed to the toolchain as an argument; one
+		// that starts with "-" would be read as a flag (go build -toolexec).
+		c.errorf("build", "must name a package, script or module, not an option: %q starts with \"-\"", s.Build)
+	} else if s.Build != "" {
 		if b := s.Build; strings.HasPrefix(b, ".") || strings.HasPrefix(b, "/") || strings.Contains(b, "/") {
 			c.contextPath("build", b)
 		} else {

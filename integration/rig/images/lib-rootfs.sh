@@ -39,13 +39,12 @@ deb_sources_list() {
   local host_codename uri rel
   host_codename="$(. /etc/os-release && echo "$VERSION_CODENAME")"
   apt-get indextargets --format '$(TARGET_OF) $(IDENTIFIER) $(REPO_URI) $(RELEASE)' |
-    sort -u |
     while read -r type ident uri rel; do
       [[ "$type" == deb && "$ident" == Packages ]] || continue
       [[ "$rel" =~ ^$host_codename(-updates|-security)?$ ]] || continue   # Debian only
       printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
-        "$uri" "$DEBIAN_SUITE${rel#"$host_codename"}"
-    done
+        "${uri%/}" "$DEBIAN_SUITE${rel#"$host_codename"}"
+    done | sort -u   # the main archive first, then -security; suite before -updates
 }
 
 # deb_resolve PKG...: print "name=version" for every package a fresh install of PKG...
