@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"strings"
 
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
@@ -71,5 +72,45 @@ func readAppFiles(ctx context.Context, c gwclient.Client, bc *dockerui.Client, s
 	if err != nil {
 		return appFiles{}, err
 	}
+	if err := checkSymlinks(ctx, ref, s); err != nil {
+		return appFiles{}, err
+	}
 	return appFiles{ctx: ctx, ref: ref, dir: s.Dir}, nil
+}
+
+// checkSymlinks refuses a dir or dependency file that is, or passes
+// through, a symlink pointing outside the build context (or to an absolute
+// path). BuildKit would resolve it inside the context anyway, so nothing
+// could leak; the error is there so the user learns why files are missing
+// instead of getting "not found".
+func checkSymlinks(ctx context.Context, ref gwclient.Reference, s *spec.Spec) error {
+	check := func(field, p string) error {
+		parts := strings.Split(path.Clean(p), "/")
+		for i := range parts {
+			sub := path.Join(parts[:i+1]...)
+			st, err := ref.StatFile(ctx, gwclient.StatRequest{Path: sub})
+			if err != nil || fs.FileMode(st.Mode)&fs.ModeSymlink == 0 {
+				continue
+			}
+			target := st.Linkname
+			resolved := path.Join(path.Dir(sub), target)
+			if path.IsAbs(target) || resolved == ".." || strings.HasPrefix(resolved, "../") {
+				return s.Errorf(field, "%s is a symlink to %s, which leaves the build context", sub, target)
+			}
+		}
+		return nil
+	}
+	if s.Dir != "" {
+		if err := check("dir", s.Dir); err != nil {
+			return err
+		}
+	}
+	if s.Dependencies != nil {
+		for i, f := range s.Dependencies.Files {
+			if err := check(fmt.Sprintf("dependencies.files[%d]", i), path.Join(s.Dir, f)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -128,3 +128,18 @@ func TestTargetsSubrequest(t *testing.T) {
 		t.Fatalf("targets = %+v", list.Targets)
 	}
 }
+
+// TestSymlinkLeavingContextRefused: a dir that is a symlink out of the
+// context is refused with the spec line, not a confusing "not found".
+func TestSymlinkLeavingContextRefused(t *testing.T) {
+	needRig(t)
+	outside := writeApp(t, map[string]string{"go.mod": "module x\n"})
+	dir := writeApp(t, map[string]string{"app.yaml": "# syntax=org/appbuild\nname: app\nlanguage: go\ndir: app\n"})
+	if err := os.Symlink(outside, filepath.Join(dir, "app")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := inProcess(t, dir, "app.yaml", nil)
+	if err == nil || !strings.Contains(err.Error(), "app.yaml:4:1: app is a symlink to "+outside+", which leaves the build context") {
+		t.Fatalf("err = %v", err)
+	}
+}
