@@ -2,7 +2,6 @@ package compose_test
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/loader"
@@ -11,18 +10,10 @@ import (
 
 	"github.com/org/appbuild/compose"
 	"github.com/org/appbuild/internal/golden"
+	"github.com/org/appbuild/internal/testfiles"
 	"github.com/org/appbuild/profiles"
 	"github.com/org/appbuild/spec"
 )
-
-type files map[string]string
-
-func (f files) ReadFile(name string) ([]byte, error) {
-	if v, ok := f[name]; ok {
-		return []byte(v), nil
-	}
-	return nil, os.ErrNotExist
-}
 
 const withServices = `# syntax=org/appbuild
 name: shop
@@ -56,7 +47,7 @@ func generate(t *testing.T, src string) []byte {
 		t.Fatal(err)
 	}
 	linux := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
-	p, err := profiles.Go{}.Plan(s, profiles.Env{BuildPlatform: linux, TargetPlatform: linux, Files: files{"go.mod": "module x\ngo 1.26\n"}})
+	p, err := profiles.Go{}.Plan(s, profiles.Env{BuildPlatform: linux, TargetPlatform: linux, Files: testfiles.Map{"go.mod": "module x\ngo 1.26\n"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package eject_test
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,15 +13,10 @@ import (
 
 	"github.com/org/appbuild/eject"
 	"github.com/org/appbuild/internal/golden"
+	"github.com/org/appbuild/internal/testfiles"
 	"github.com/org/appbuild/profiles"
 	"github.com/org/appbuild/spec"
 )
-
-type dirFiles string
-
-func (d dirFiles) ReadFile(name string) ([]byte, error) {
-	return os.ReadFile(filepath.Join(string(d), name))
-}
 
 func ejectExample(t *testing.T, src string) []byte {
 	t.Helper()
@@ -33,7 +27,7 @@ func ejectExample(t *testing.T, src string) []byte {
 	p, err := profiles.Go{}.Plan(s, profiles.Env{
 		BuildPlatform:  ocispecs.Platform{OS: "linux", Architecture: "amd64"},
 		TargetPlatform: eject.TargetPlatform,
-		Files:          dirFiles("../examples/go-hello"),
+		Files:          testfiles.Dir("../examples/go-hello"),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -2,22 +2,13 @@ package lint_test
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
+	"github.com/org/appbuild/internal/testfiles"
 	"github.com/org/appbuild/lint"
 	"github.com/org/appbuild/spec"
 )
-
-type files map[string]string
-
-func (f files) ReadFile(name string) ([]byte, error) {
-	if v, ok := f[name]; ok {
-		return []byte(v), nil
-	}
-	return nil, os.ErrNotExist
-}
 
 // clean is a spec no rule fires on; each case below breaks one thing.
 const clean = `name: app
@@ -30,9 +21,9 @@ resources:
   cpus: "0.5"
 `
 
-var goFiles = files{"go.mod": "module x\n\ngo 1.26\n\nrequire example.com/y v1.0.0\n", "go.sum": "x"}
+var goFiles = testfiles.Map{"go.mod": "module x\n\ngo 1.26\n\nrequire example.com/y v1.0.0\n", "go.sum": "x"}
 
-func findings(t *testing.T, src string, fs files, skip ...string) []string {
+func findings(t *testing.T, src string, fs testfiles.Map, skip ...string) []string {
 	t.Helper()
 	s, err := spec.Parse("app.yaml", []byte(src))
 	if err != nil {
@@ -56,16 +47,16 @@ func TestEachRuleFires(t *testing.T) {
 	cases := []struct {
 		rule  string
 		src   string
-		files files
+		files testfiles.Map
 		want  string
 	}{
 		{"MissingHealthcheck", strings.Replace(clean, "  http: /healthz", "  none: true", 1), goFiles,
 			"5:3 MissingHealthcheck: healthcheck is turned off"},
 		{"RunsAsRoot", clean + "user: root\n", goFiles,
 			"9:1 RunsAsRoot: user is root; leave it out to run as nonroot (65532)"},
-		{"UnpinnedVersion", clean, files{"go.mod": "module x\n"},
+		{"UnpinnedVersion", clean, testfiles.Map{"go.mod": "module x\n"},
 			"2:1 UnpinnedVersion: no version and no go line in go.mod: the default Go version is used"},
-		{"MissingLockfile", clean, files{"go.mod": "module x\ngo 1.26\nrequire a.b/c v1.0.0\n"},
+		{"MissingLockfile", clean, testfiles.Map{"go.mod": "module x\ngo 1.26\nrequire a.b/c v1.0.0\n"},
 			"2:1 MissingLockfile: go.mod has no lock file next to it (go.sum)"},
 		{"PrivilegedPort", strings.Replace(clean, "port: 8080", "port: 80", 1), goFiles,
 			"3:1 PrivilegedPort: port 80 is below 1024 and the app runs as non-root; listen on 8080 or similar"},

@@ -11,6 +11,7 @@ import (
 	"github.com/moby/buildkit/solver/pb"
 
 	"github.com/org/appbuild/internal/golden"
+	"github.com/org/appbuild/internal/testfiles"
 	"github.com/org/appbuild/llbgen"
 	"github.com/org/appbuild/profiles"
 	"github.com/org/appbuild/spec"
@@ -97,7 +98,7 @@ func sortedFieldNames() []string {
 
 func execOps(t *testing.T, s *spec.Spec) []*pb.ExecOp {
 	t.Helper()
-	pl, err := profiles.Go{}.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: arm64, Files: dirFiles("../examples/go-hello")})
+	pl, err := profiles.Go{}.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: arm64, Files: testfiles.Dir("../examples/go-hello")})
 	if err != nil {
 		return nil // a profile refusal is a refusal too
 	}

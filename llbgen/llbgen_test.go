@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/org/appbuild/internal/golden"
+	"github.com/org/appbuild/internal/testfiles"
 	"github.com/org/appbuild/llbgen"
 	"github.com/org/appbuild/profiles"
 	"github.com/org/appbuild/spec"
@@ -47,12 +47,6 @@ var (
 	arm64 = ocispecs.Platform{OS: "linux", Architecture: "arm64"}
 )
 
-type dirFiles string
-
-func (d dirFiles) ReadFile(name string) ([]byte, error) {
-	return os.ReadFile(filepath.Join(string(d), name))
-}
-
 // generate builds the go-hello example for a target platform and returns
 // the marshalled definition and image config.
 func generate(t *testing.T, target ocispecs.Platform, epoch *time.Time) (*llb.Definition, *llbgen.Result) {
@@ -65,7 +59,7 @@ func generate(t *testing.T, target ocispecs.Platform, epoch *time.Time) (*llb.De
 	if err != nil {
 		t.Fatal(err)
 	}
-	pl, err := profiles.Go{}.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: target, Files: dirFiles("../examples/go-hello")})
+	pl, err := profiles.Go{}.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: target, Files: testfiles.Dir("../examples/go-hello")})
 	if err != nil {
 		t.Fatal(err)
 	}

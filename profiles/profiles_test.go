@@ -9,17 +9,10 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/org/appbuild/internal/golden"
+	"github.com/org/appbuild/internal/testfiles"
 	"github.com/org/appbuild/profiles"
 	"github.com/org/appbuild/spec"
 )
-
-// dirFiles serves an example's files from disk, as the frontend serves them
-// from the build context.
-type dirFiles string
-
-func (d dirFiles) ReadFile(name string) ([]byte, error) {
-	return os.ReadFile(filepath.Join(string(d), name))
-}
 
 var (
 	amd64 = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
@@ -43,7 +36,7 @@ func TestExamplePlans(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, target := range []ocispecs.Platform{amd64, arm64} {
-				pl, err := p.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: target, Files: dirFiles(filepath.Join(dir, s.Dir))})
+				pl, err := p.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: target, Files: testfiles.Dir(filepath.Join(dir, s.Dir))})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -79,19 +72,10 @@ func parse(t *testing.T, src string) *spec.Spec {
 	return s
 }
 
-type mapFiles map[string]string
-
-func (m mapFiles) ReadFile(name string) ([]byte, error) {
-	if v, ok := m[name]; ok {
-		return []byte(v), nil
-	}
-	return nil, os.ErrNotExist
-}
-
 func TestGoVersionFromGoMod(t *testing.T) {
 	s := parse(t, "name: app\nlanguage: go\n")
 	pl, err := profiles.Go{}.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: arm64,
-		Files: mapFiles{"go.mod": "module x\n\ngo 1.25.3\n"}})
+		Files: testfiles.Map{"go.mod": "module x\n\ngo 1.25.3\n"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,10 +95,10 @@ func TestGoVersionFromGoMod(t *testing.T) {
 func TestGoErrorsPointAtTheSpec(t *testing.T) {
 	cases := []struct {
 		name, src string
-		files     mapFiles
+		files     testfiles.Map
 		want      string
 	}{
-		{"no go.mod", "name: app\nlanguage: go\n", mapFiles{}, "app.yaml:2:1: go.mod not found in the app's directory: a go app needs a module (go mod init)"},
+		{"no go.mod", "name: app\nlanguage: go\n", testfiles.Map{}, "app.yaml:2:1: go.mod not found in the app's directory: a go app needs a module (go mod init)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -127,7 +111,7 @@ func TestGoErrorsPointAtTheSpec(t *testing.T) {
 }
 
 func TestHealthcheckKinds(t *testing.T) {
-	gomod := mapFiles{"go.mod": "module x\n"}
+	gomod := testfiles.Map{"go.mod": "module x\n"}
 	cases := []struct{ src, want string }{
 		{"port: 8080\n", `["CMD","/usr/local/bin/appbuild-probe","tcp://127.0.0.1:8080"]`},
 		{"port: 8080\nhealthcheck:\n  http: /ready\n", `["CMD","/usr/local/bin/appbuild-probe","http://127.0.0.1:8080/ready"]`},
@@ -148,16 +132,16 @@ func TestHealthcheckKinds(t *testing.T) {
 
 func TestDetect(t *testing.T) {
 	cases := []struct {
-		files    mapFiles
+		files    testfiles.Map
 		language string
 		evidence string
 	}{
-		{mapFiles{"go.mod": "", "package.json": ""}, "go", "go.mod"},
-		{mapFiles{"requirements.txt": ""}, "python", "requirements.txt"},
-		{mapFiles{"package.json": ""}, "node", "package.json"},
-		{mapFiles{"pom.xml": ""}, "java", "pom.xml"},
-		{mapFiles{"Cargo.toml": ""}, "rust", "Cargo.toml"},
-		{mapFiles{"index.html": ""}, "static", "index.html"},
+		{testfiles.Map{"go.mod": "", "package.json": ""}, "go", "go.mod"},
+		{testfiles.Map{"requirements.txt": ""}, "python", "requirements.txt"},
+		{testfiles.Map{"package.json": ""}, "node", "package.json"},
+		{testfiles.Map{"pom.xml": ""}, "java", "pom.xml"},
+		{testfiles.Map{"Cargo.toml": ""}, "rust", "Cargo.toml"},
+		{testfiles.Map{"index.html": ""}, "static", "index.html"},
 	}
 	for _, c := range cases {
 		lang, ev, ok := profiles.Detect(c.files)
@@ -165,7 +149,7 @@ func TestDetect(t *testing.T) {
 			t.Errorf("Detect(%v) = %s, %s, %v; want %s from %s", c.files, lang, ev, ok, c.language, c.evidence)
 		}
 	}
-	if _, _, ok := profiles.Detect(mapFiles{"README.md": ""}); ok {
+	if _, _, ok := profiles.Detect(testfiles.Map{"README.md": ""}); ok {
 		t.Error("detected a language from a README")
 	}
 }
