@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +30,7 @@ func repoRoot(t *testing.T) string {
 // buildxResult is what a `docker buildx build` printed.
 type buildxResult struct {
 	Vertexes map[string]vertex // by name
+	Stdout   string
 	Stderr   string
 	Err      error
 }
@@ -46,13 +49,17 @@ type vertex struct {
 // what BuildKit reports, not what a timer suggests.
 func buildx(t *testing.T, env []string, args ...string) buildxResult {
 	t.Helper()
-	full := append([]string{"buildx", "build", "--builder", builderName, "--progress=rawjson"}, args...)
+	full := []string{"buildx", "build", "--builder", builderName}
+	if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--progress") }) {
+		full = append(full, "--progress=rawjson")
+	}
+	full = append(full, args...)
 	cmd := exec.Command("docker", full...)
 	cmd.Env = append(os.Environ(), env...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
-	res := buildxResult{Vertexes: map[string]vertex{}, Stderr: stderr.String(), Err: err}
+	res := buildxResult{Vertexes: map[string]vertex{}, Stdout: stdout.String(), Stderr: stderr.String(), Err: err}
 	sc := bufio.NewScanner(strings.NewReader(res.Stderr))
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
@@ -140,3 +147,7 @@ func copyDir(t *testing.T, src string) string {
 	}
 	return dst
 }
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func strconvOct(m int64) string { return strconv.FormatInt(m, 8) }

@@ -1,0 +1,109 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/org/appbuild/compose"
+)
+
+func TestComposeTarget(t *testing.T) {
+	needRig(t)
+	hello := filepath.Join(repoRoot(t), "examples", "go-hello")
+	out := t.TempDir()
+	mustBuildx(t, nil, "-f", filepath.Join(hello, "app.yaml"), "--target", "compose", "-o", out, hello)
+	data, err := os.ReadFile(filepath.Join(out, "compose.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := compose.Validate(data); err != nil {
+		t.Fatalf("compose-go refuses the exported file: %v\n%s", err, data)
+	}
+	for _, want := range []string{"read_only: true", `user: "65532:65532"`, "- ALL", "no-new-privileges:true", "http://127.0.0.1:8080/healthz"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("compose.yaml lacks %q:\n%s", want, data)
+		}
+	}
+}
+
+// TestEjectedDockerfileBuildsTheSameImage: the Dockerfile target, built by
+// the plain Dockerfile frontend, gives an image with the same files, user,
+// entrypoint, ports and healthcheck as appbuild's.
+func TestEjectedDockerfileBuildsTheSameImage(t *testing.T) {
+	needRig(t)
+	hello := copyDir(t, filepath.Join(repoRoot(t), "examples", "go-hello"))
+	mustBuildx(t, nil, "-f", filepath.Join(hello, "app.yaml"), "--target", "dockerfile", "-o", hello, hello)
+	for _, f := range []string{"Dockerfile", ".dockerignore"} {
+		if _, err := os.Stat(filepath.Join(hello, f)); err != nil {
+			t.Fatalf("eject wrote no %s: %v", f, err)
+		}
+	}
+
+	ours := filepath.Join(t.TempDir(), "appbuild.tar")
+	theirs := filepath.Join(t.TempDir(), "dockerfile.tar")
+	mustBuildx(t, nil, "-f", filepath.Join(hello, "app.yaml"), "--platform", "linux/amd64", "-o", "type=oci,dest="+ours, hello)
+	// No syntax line in the ejected file: BuildKit's built-in Dockerfile
+	// frontend builds it.
+	mustBuildx(t, nil, "-f", filepath.Join(hello, "Dockerfile"), "--platform", "linux/amd64", "-o", "type=oci,dest="+theirs, hello)
+
+	a, b := readOCI(t, ours), readOCI(t, theirs)
+	ca, cb := a.Config(t, "linux/amd64").Config, b.Config(t, "linux/amd64").Config
+	same := func(what string, x, y any) {
+		if !reflect.DeepEqual(x, y) {
+			t.Errorf("%s differs: appbuild %v, Dockerfile %v", what, x, y)
+		}
+	}
+	same("user", ca.User, cb.User)
+	same("entrypoint", ca.Entrypoint, cb.Entrypoint)
+	same("cmd", ca.Cmd, cb.Cmd)
+	same("exposed ports", ca.ExposedPorts, cb.ExposedPorts)
+	same("healthcheck", ca.Healthcheck, cb.Healthcheck)
+	same("workdir", ca.WorkingDir, cb.WorkingDir)
+	same("env", sorted(ca.Env), sorted(cb.Env))
+	same("files", fileSummary(a.Files(t, "linux/amd64")), fileSummary(b.Files(t, "linux/amd64")))
+}
+
+func sorted(s []string) []string {
+	out := append([]string(nil), s...)
+	sort.Strings(out)
+	return out
+}
+
+// fileSummary lists path, type, owner and mode of every file: what makes
+// two images the same to the process that runs in them.
+func fileSummary(files map[string]file) []string {
+	var out []string
+	for p, f := range files {
+		h := f.Header
+		out = append(out, p+" "+string(h.Typeflag)+" "+itoa(h.Uid)+":"+itoa(h.Gid)+" "+strconvOct(h.Mode))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestTestTarget(t *testing.T) {
+	needRig(t)
+	hello := copyDir(t, filepath.Join(repoRoot(t), "examples", "go-hello"))
+	res := mustBuildx(t, nil, "--progress=plain", "-f", filepath.Join(hello, "app.yaml"), "--target", "test", "-o", "type=cacheonly", hello)
+	if !strings.Contains(res.Stderr, "ok  \texample.com/go-hello/cmd/hello") && !strings.Contains(res.Stderr, "ok   example.com/go-hello/cmd/hello") {
+		t.Errorf("passing tests not in the log:\n%s", tail(res.Stderr, 3000))
+	}
+
+	broken := "package main\n\nimport \"testing\"\n\nfunc TestBroken(t *testing.T) { t.Fatal(\"this test is broken on purpose\") }\n"
+	if err := os.WriteFile(filepath.Join(hello, "cmd", "hello", "broken_test.go"), []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res = buildx(t, nil, "--progress=plain", "-f", filepath.Join(hello, "app.yaml"), "--target", "test", "-o", "type=cacheonly", hello)
+	if res.Err == nil {
+		t.Fatal("--target test passed with a failing test")
+	}
+	for _, want := range []string{"--- FAIL: TestBroken", "this test is broken on purpose"} {
+		if !strings.Contains(res.Stderr, want) {
+			t.Errorf("test output lacks %q:\n%s", want, tail(res.Stderr, 3000))
+		}
+	}
+}
