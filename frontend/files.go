@@ -60,17 +60,9 @@ func readAppFiles(ctx context.Context, c gwclient.Client, bc *dockerui.Client, s
 	if err != nil {
 		return appFiles{}, err
 	}
-	def, err := st.Marshal(ctx)
-	if err != nil {
-		return appFiles{}, err
-	}
-	res, err := c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB()})
+	ref, err := solveRef(ctx, c, *st)
 	if err != nil {
 		return appFiles{}, fmt.Errorf("load app manifests: %w", err)
-	}
-	ref, err := res.SingleRef()
-	if err != nil {
-		return appFiles{}, err
 	}
 	if err := checkSymlinks(ctx, ref, s); err != nil {
 		return appFiles{}, err
@@ -78,39 +70,41 @@ func readAppFiles(ctx context.Context, c gwclient.Client, bc *dockerui.Client, s
 	return appFiles{ctx: ctx, ref: ref, dir: s.Dir}, nil
 }
 
-// checkSymlinks refuses a dir or dependency file that is, or passes
-// through, a symlink pointing outside the build context (or to an absolute
-// path). BuildKit would resolve it inside the context anyway, so nothing
-// could leak; the error is there so the user learns why files are missing
-// instead of getting "not found".
-func checkSymlinks(ctx context.Context, ref gwclient.Reference, s *spec.Spec) error {
-	check := func(field, p string) error {
-		parts := strings.Split(path.Clean(p), "/")
-		for i := range parts {
-			sub := path.Join(parts[:i+1]...)
-			st, err := ref.StatFile(ctx, gwclient.StatRequest{Path: sub})
-			if err != nil || fs.FileMode(st.Mode)&fs.ModeSymlink == 0 {
-				continue
-			}
-			target := st.Linkname
-			resolved := path.Join(path.Dir(sub), target)
-			if path.IsAbs(target) || resolved == ".." || strings.HasPrefix(resolved, "../") {
-				return s.Errorf(field, "%s is a symlink to %s, which leaves the build context", sub, target)
-			}
-		}
-		return nil
-	}
+// checkSymlinks refuses a dir or dependency file that is missing from the
+// transferred context because it is a symlink leaving the build context (or
+// one pointing at an absolute path). BuildKit never follows such links, so
+// nothing could leak; the error is there so the user learns why the files
+// are missing instead of reading "go.mod not found".
+func checkSymlinks(ctx context.Context, manifests gwclient.Reference, s *spec.Spec) error {
 	if s.Dir != "" {
-		if err := check("dir", s.Dir); err != nil {
-			return err
+		st, err := manifests.StatFile(ctx, gwclient.StatRequest{Path: "/" + s.Dir})
+		if err != nil || !fs.FileMode(st.Mode).IsDir() {
+			return s.Errorf("dir", "%s is not a directory inside the build context (a missing directory, or a symlink that leaves the context, which appbuild does not follow)", s.Dir)
 		}
 	}
 	if s.Dependencies != nil {
 		for i, f := range s.Dependencies.Files {
-			if err := check(fmt.Sprintf("dependencies.files[%d]", i), path.Join(s.Dir, f)); err != nil {
-				return err
+			st, err := manifests.StatFile(ctx, gwclient.StatRequest{Path: "/" + path.Join(s.Dir, f)})
+			if err == nil && fs.FileMode(st.Mode)&fs.ModeSymlink != 0 {
+				target := st.Linkname
+				resolved := path.Join(path.Dir(path.Join(s.Dir, f)), target)
+				if path.IsAbs(target) || resolved == ".." || strings.HasPrefix(resolved, "../") {
+					return s.Errorf(fmt.Sprintf("dependencies.files[%d]", i), "%s is a symlink to %s, which leaves the build context", f, target)
+				}
 			}
 		}
 	}
 	return nil
+}
+
+func solveRef(ctx context.Context, c gwclient.Client, st llb.State) (gwclient.Reference, error) {
+	def, err := st.Marshal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB()})
+	if err != nil {
+		return nil, err
+	}
+	return res.SingleRef()
 }

@@ -139,7 +139,25 @@ func TestSymlinkLeavingContextRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := inProcess(t, dir, "app.yaml", nil)
-	if err == nil || !strings.Contains(err.Error(), "app.yaml:4:1: app is a symlink to "+outside+", which leaves the build context") {
+	if err == nil || !strings.Contains(err.Error(), "app.yaml:4:1: app is not a directory inside the build context (a missing directory, or a symlink that leaves the context, which appbuild does not follow)") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestDirInsideContextAccepted: the same spec with a real sub-directory
+// loads (a monorepo layout), so the symlink check cannot fire on everything.
+func TestDirInsideContextAccepted(t *testing.T) {
+	needRig(t)
+	dir := writeApp(t, map[string]string{
+		"app.yaml":             "# syntax=org/appbuild\nname: app\nlanguage: go\ndir: services/app\n",
+		"services/app/go.mod":  "module x\n\ngo 1.26\n",
+		"services/app/main.go": "package main\n\nfunc main() {}\n",
+	})
+	res, err := inProcess(t, dir, "app.yaml", map[string]string{"requestid": "frontend.lint"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(res.Metadata["result.json"]), "NoResourceLimits") {
+		t.Fatalf("lint of a monorepo app: %s", res.Metadata["result.json"])
 	}
 }

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,10 +15,19 @@ import (
 // refuses to start the container (see shared/RIG.md).
 var podmanLimits = []string{"--ulimit", "nofile=1024:1024", "--ulimit", "nproc=4096:4096"}
 
+// podman runs podman and returns its standard output; on failure the
+// error carries standard error. Podman logs to standard error (on these
+// machines, that it has no systemd to schedule healthchecks with: the
+// tests run them with `podman healthcheck run` instead).
 func podman(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	out, err := exec.Command("podman", args...).CombinedOutput()
-	return strings.TrimSpace(string(out)), err
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command("podman", args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return strings.TrimSpace(stdout.String()), fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return strings.TrimSpace(stdout.String()), nil
 }
 
 func mustPodman(t *testing.T, args ...string) string {

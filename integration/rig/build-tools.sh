@@ -16,7 +16,7 @@ have go || die "Go is required to build the rig's tools (expected in PATH or /us
 # exactly VERSION and list PKG... as tools.
 ensure_pinned() {
   local module=$1 version=$2 pkg current; shift 2
-  current="$(cd "$TOOLS_MOD" && go list -m -f '{{.Version}}' "$module" 2>/dev/null || true)"
+  current="$(cd "$TOOLS_MOD" && { go list -m -f '{{.Version}}' "$module" 2>/dev/null || true; })"
   if [[ "$current" != "$version" ]]; then
     log "pinning $module@$version in integration/tools/go.mod"
     local args=()
@@ -38,19 +38,24 @@ build_tool() {
 
   # shellcheck disable=SC2086 # pkgs is a space-separated list on purpose
   ensure_pinned "$module" "$version" $pkgs
-  local targets=() tmp
+  local targets=() tmp buildlog="$RUN_DIR/build-$name.log"
   for pkg in $pkgs; do targets+=("$module/$pkg"); done
-  log "building $name $version (${pkgs}); this takes a few minutes on a cold cache"
+  log "building $name $version (${pkgs}); minutes on a cold cache (log: $buildlog)"
   # Static binaries like the upstream releases; build into a temporary directory so an
   # interrupted build never leaves a binary that a later run would trust.
   tmp="$(mktemp -d "$RIG_DIR/bin/.build-XXXXXX")"
-  (cd "$TOOLS_MOD" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $ldflags" -o "$tmp/" "${targets[@]}")
+  if ! (cd "$TOOLS_MOD" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $ldflags" -o "$tmp/" "${targets[@]}") \
+      >"$buildlog" 2>&1; then
+    tail -n 30 "$buildlog" >&2
+    rm -rf "$tmp"
+    die "building $name $version failed (log: $buildlog)"
+  fi
   mkdir -p "$dir"
   for pkg in $pkgs; do mv -f "$tmp/${pkg##*/}" "$dir/"; done
   rmdir "$tmp"
 }
 
-mkdir -p "$RIG_DIR/bin"
+mkdir -p "$RIG_DIR/bin" "$RUN_DIR"
 
 build_tool buildkit "$BUILDKIT_VERSION" github.com/moby/buildkit "cmd/buildkitd cmd/buildctl" \
   "-X github.com/moby/buildkit/version.Version=$BUILDKIT_VERSION"

@@ -19,17 +19,22 @@ ARCHES=(amd64 arm64)
 # packages give the same image digest.
 export SOURCE_DATE_EPOCH=1767225600
 export GOLANG_VERSION="$GOLANG_IMAGE_VERSION"
+# Local CAs of this machine, added to the golang build image (see images/golang/rootfs.sh).
+export HOST_CA_DIR=/usr/local/share/ca-certificates
 
 STAMPS="$RIG_DIR/stamps"
 mkdir -p "$STAMPS"
 
-# recipe_hash NAME: hash of what goes into the staged layers: the recipe files, the
-# shared staging helpers and the parameters they read.
+# recipe_hash NAME: hash of what goes into the staged layers: the recipe's staging files
+# (all but its Dockerfile), the shared staging helpers and the parameters they read.
 recipe_hash() {
   {
-    (cd "$RIG_SRC/images" && find "$1" lib-rootfs.sh -type f -print0 | sort -z | xargs -0 sha256sum)
+    (cd "$RIG_SRC/images" && find "$1" lib-rootfs.sh -type f ! -name Dockerfile -print0 | sort -z | xargs -0 sha256sum)
     printf '%s\n' "${ARCHES[*]}" "$SOURCE_DATE_EPOCH"
-    if [[ "$1" == golang ]]; then echo "$GOLANG_VERSION"; fi
+    if [[ "$1" == golang ]]; then
+      echo "$GOLANG_VERSION"
+      cat "$HOST_CA_DIR"/*.crt 2>/dev/null || true
+    fi
   } | sha256sum | cut -d' ' -f1
 }
 
@@ -51,10 +56,13 @@ stage() {
 # or the last stage when empty) for both platforms and push it under every REPO:TAG.
 build_image() {
   local name=$1 target=$2 build_args=$3; shift 3
-  local refs=("$@") staged hash stamp ref missing=false names="" opts=()
+  local refs=("$@") staged hash stamp ref missing=false names="" opts=() buildlog
   staged="$(recipe_hash "$name")"
   # The stamp also covers what changes the image but not the staged layers.
-  hash="$(printf '%s\n' "$staged" "$PLATFORMS" "$target" "$build_args" "${refs[@]}" | sha256sum | cut -d' ' -f1)"
+  hash="$({
+    printf '%s\n' "$staged" "$PLATFORMS" "$target" "$build_args" "${refs[@]}"
+    cat "$RIG_SRC/images/$name/Dockerfile"
+  } | sha256sum | cut -d' ' -f1)"
   stamp="$STAMPS/image-$name${target:+-$target}"
   for ref in "${refs[@]}"; do registry_has "$ref" || missing=true; done
   if ! $missing && [[ "$(cat "$stamp" 2>/dev/null)" == "$hash" ]]; then
@@ -66,7 +74,8 @@ build_image() {
   for ref in "${refs[@]}"; do names+="${names:+,}$APPBUILD_REGISTRY/$ref"; done
   for arg in $build_args; do opts+=(--opt "build-arg:$arg"); done
   [[ -n "$target" ]] && opts+=(--opt "target=$target")
-  log "image ${refs[*]}: building and pushing (log: $RUN_DIR/images.log)"
+  buildlog="$RUN_DIR/image-$name${target:+-$target}.log"
+  log "image ${refs[*]}: building and pushing (log: $buildlog)"
   # Several names in one export: the CSV field must be quoted, as buildctl parses it.
   if ! buildctl build --progress=plain \
       --frontend dockerfile.v0 \
@@ -76,9 +85,9 @@ build_image() {
       --opt build-arg:SOURCE_DATE_EPOCH="$SOURCE_DATE_EPOCH" \
       "${opts[@]}" \
       --output "type=image,\"name=$names\",push=true,rewrite-timestamp=true" \
-      >>"$RUN_DIR/images.log" 2>&1; then
-    tail -n 40 "$RUN_DIR/images.log" >&2
-    die "building image ${refs[*]} failed (log: $RUN_DIR/images.log)"
+      >"$buildlog" 2>&1; then
+    tail -n 40 "$buildlog" >&2
+    die "building image ${refs[*]} failed (log: $buildlog)"
   fi
   echo "$hash" >"$stamp"
 }

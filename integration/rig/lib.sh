@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # its variables are used by the scripts sourcing it
 # Helpers shared by the rig scripts. Sourced, never run: each script starts with
 #   . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -72,12 +72,13 @@ daemon_runs_binary() {
 }
 
 # start_daemon NAME CMD [ARGS...]: start CMD in the background, detached from the
-# caller's session (setsid) so it outlives `make` and the terminal.
+# caller's session (setsid) so it outlives `make` and the terminal. fd 9 (up.sh's lock)
+# is closed so that the daemon does not hold the lock for its whole life.
 start_daemon() {
   local name=$1; shift
   mkdir -p "$RUN_DIR"
   printf '\n=== %s: starting %s\n' "$(date -u +%FT%TZ)" "$*" >>"$RUN_DIR/$name.log"
-  setsid "$@" </dev/null >>"$RUN_DIR/$name.log" 2>&1 &
+  setsid "$@" </dev/null >>"$RUN_DIR/$name.log" 2>&1 9>&- &
   echo "$!" >"$RUN_DIR/$name.pid"
 }
 

@@ -24,6 +24,8 @@ storage:
     enabled: true
 http:
   addr: $APPBUILD_REGISTRY
+  # One local instance: a fixed secret only silences the "no HTTP secret" warning.
+  secret: appbuild-rig-local
 EOF
 
 # Restart when the config or the pinned binary changed under a running registry.

@@ -16,7 +16,7 @@ DEBIAN_SUITE=trixie
 # deb_setup ARCH: create the private apt configuration for $DEBIAN_SUITE/ARCH under
 # $RIG_DIR/stage/apt/ and refresh its package lists. Sets DEB_WORK and APT_ARGS.
 deb_setup() {
-  local arch=$1 uri rel comp
+  local arch=$1
   DEB_WORK="$RIG_DIR/stage/apt/$DEBIAN_SUITE-$arch"
   mkdir -p "$DEB_WORK"/{lists/partial,cache/archives/partial,debs}
   : >"$DEB_WORK/status"   # nothing installed: resolve as for a fresh root filesystem
@@ -38,6 +38,7 @@ deb_setup() {
 deb_sources_list() {
   local host_codename uri rel
   host_codename="$(. /etc/os-release && echo "$VERSION_CODENAME")"
+  # shellcheck disable=SC2016 # $(...) are apt's format fields, not shell expansions
   apt-get indextargets --format '$(TARGET_OF) $(IDENTIFIER) $(REPO_URI) $(RELEASE)' |
     while read -r type ident uri rel; do
       [[ "$type" == deb && "$ident" == Packages ]] || continue
@@ -69,8 +70,9 @@ deb_fetch() {
   done
 }
 
-# usrmerge_links ROOT ARCH: the merged-/usr layout Debian 13 requires (debootstrap
-# creates these links; no package ships them).
+# usrmerge_links ROOT ARCH: the merged-/usr layout Debian 13 requires. base-files ships
+# these links too; making them first (as debootstrap does) lets every package unpack
+# through them whatever the unpacking order.
 usrmerge_links() {
   local root=$1 arch=$2 d
   mkdir -p "$root/usr"/{bin,sbin,lib}
@@ -118,16 +120,19 @@ dpkg_status_d() {
 }
 
 # ca_bundle SRC_ROOT DEST_ROOT: make /etc/ssl/certs/ca-certificates.crt in DEST_ROOT
-# from the Mozilla certificates unpacked in SRC_ROOT (ca-certificates' postinst,
-# update-ca-certificates, would do it; maintainer scripts are not run).
+# from the Mozilla certificates unpacked in SRC_ROOT, then the local ones in
+# SRC_ROOT/usr/local/share/ca-certificates, in update-ca-certificates' order
+# (ca-certificates' postinst would run it; maintainer scripts are not run).
 ca_bundle() {
   local src=$1 dest=$2 crt
   mkdir -p "$dest/etc/ssl/certs"
-  for crt in "$src"/usr/share/ca-certificates/mozilla/*.crt; do
+  shopt -s nullglob
+  for crt in "$src"/usr/share/ca-certificates/mozilla/*.crt "$src"/usr/local/share/ca-certificates/*.crt; do
     cat "$crt"
     # update-ca-certificates separates certificates that lack a final newline.
     [[ "$(tail -c1 "$crt")" == "" ]] || echo
   done >"$dest/etc/ssl/certs/ca-certificates.crt"
+  shopt -u nullglob
   chmod 0644 "$dest/etc/ssl/certs/ca-certificates.crt"
   [[ -s "$dest/etc/ssl/certs/ca-certificates.crt" ]] || die "empty CA bundle"
 }

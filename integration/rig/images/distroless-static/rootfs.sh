@@ -6,9 +6,12 @@
 # No shell, no libc, no package manager.
 #   CONTEXT/rootfs-ARCH.tar
 # Usage: rootfs.sh ARCH STAGE_DIR CONTEXT_DIR   (run by ../../images.sh)
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../../lib.sh
 . "$here/../../lib.sh"
+# shellcheck source=../lib-rootfs.sh
 . "$here/../lib-rootfs.sh"
 
 arch=$1 stage=$2 context=$3
@@ -16,8 +19,11 @@ arch=$1 stage=$2 context=$3
 deb_setup "$arch"
 mapfile -t wanted < <(grep -v -e '^#' -e '^[[:space:]]*$' "$here/packages")
 mapfile -t specs < <(deb_candidates "${wanted[@]}")
+((${#specs[@]} == ${#wanted[@]})) || die "distroless-static/$arch: not all of ${wanted[*]} found"
 log "distroless-static/$arch: fetching ${specs[*]}"
+# (process substitutions hide failures from set -e: count what came back)
 mapfile -t debs < <(deb_fetch "${specs[@]}")
+((${#debs[@]} == ${#specs[@]})) || die "distroless-static/$arch: download failed"
 
 root="$stage/rootfs"
 rm -rf "$root" "$stage/unpack"

@@ -3,9 +3,12 @@
 #   CONTEXT/debian-ARCH.tar   Debian trixie root filesystem (packages in ./packages)
 #   CONTEXT/go-ARCH.tar       /usr/local/go (the official Go release) and /go
 # Usage: rootfs.sh ARCH STAGE_DIR CONTEXT_DIR   (run by ../../images.sh)
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../../lib.sh
 . "$here/../../lib.sh"
+# shellcheck source=../lib-rootfs.sh
 . "$here/../lib-rootfs.sh"
 
 arch=$1 stage=$2 context=$3
@@ -15,8 +18,11 @@ arch=$1 stage=$2 context=$3
 deb_setup "$arch"
 mapfile -t wanted < <(grep -v -e '^#' -e '^[[:space:]]*$' "$here/packages")
 mapfile -t specs < <(deb_resolve "${wanted[@]}")
+((${#specs[@]} > ${#wanted[@]})) || die "golang/$arch: apt resolved no packages"
 log "golang/$arch: fetching ${#specs[@]} Debian packages"
+# (process substitutions hide failures from set -e: count what came back)
 mapfile -t debs < <(deb_fetch "${specs[@]}")
+((${#debs[@]} == ${#specs[@]})) || die "golang/$arch: download failed"
 
 root="$stage/debian"
 rm -rf "$root"
@@ -79,22 +85,33 @@ ln -sfn ../proc/self/mounts "$root/etc/mtab"
 # tzdata: UTC, as in the upstream image.
 ln -sfn /usr/share/zoneinfo/Etc/UTC "$root/etc/localtime"
 
+# This machine's local CAs (HOST_CA_DIR, normally /usr/local/share/ca-certificates): its
+# egress to the Go proxy, Debian and npm goes through a TLS-intercepting proxy whose CA
+# lives there, so RUN steps in this build image need it to download anything. They are
+# added the way a local admin adds a CA to Debian: as local certificates.
+shopt -s nullglob
+local_cas=("${HOST_CA_DIR:-/nonexistent}"/*.crt)
+shopt -u nullglob
+if ((${#local_cas[@]})); then
+  install -d -m 0755 "$root/usr/local/share/ca-certificates"
+  install -m 0644 "${local_cas[@]}" "$root/usr/local/share/ca-certificates/"
+fi
+
 # ca-certificates: the bundle, one link per certificate and OpenSSL hash links.
 ca_bundle "$root" "$root"
 (cd "$root/usr/share/ca-certificates" && ls mozilla/*.crt) |
   sed '1i # Written by the golang stand-in recipe, as ca-certificates would.' >"$root/etc/ca-certificates.conf"
-for crt in "$root"/usr/share/ca-certificates/mozilla/*.crt; do
+for crt in "$root"/usr/share/ca-certificates/mozilla/*.crt "$root"/usr/local/share/ca-certificates/*.crt; do
+  [[ -f "$crt" ]] || continue
   name="${crt##*/}"
-  ln -sfn "/usr/share/ca-certificates/mozilla/$name" "$root/etc/ssl/certs/${name%.crt}.pem"
+  ln -sfn "${crt#"$root"}" "$root/etc/ssl/certs/${name%.crt}.pem"
+  # OpenSSL's hash links (what `openssl rehash` makes), computed on the host.
+  if have openssl; then
+    h="$(openssl x509 -hash -noout -in "$crt")" i=0
+    while [[ -e "$root/etc/ssl/certs/$h.$i" || -L "$root/etc/ssl/certs/$h.$i" ]]; do i=$((i + 1)); done
+    ln -s "${name%.crt}.pem" "$root/etc/ssl/certs/$h.$i"
+  fi
 done
-# openssl rehash resolves the absolute links against the host, so it runs from the root.
-if have openssl; then
-  (cd "$root/etc/ssl/certs" && for pem in *.pem; do
-    h="$(openssl x509 -hash -noout -in "$root/usr/share/ca-certificates/mozilla/${pem%.pem}.crt")"
-    i=0; while [[ -e "$h.$i" ]]; do i=$((i + 1)); done
-    ln -s "$pem" "$h.$i"
-  done)
-fi
 
 # update-alternatives calls in the postinst scripts (awk, which, cc, c++, pager...):
 # replay the literal --install/--slave calls with the host's update-alternatives --root.

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Print one line per piece of the rig (what runs, which versions, what the registry
+# holds) and exit non-zero when a piece is missing or down.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+failed=0
+line() { printf '  %-10s %s\n' "$1" "$2"; }
+bad()  { line "$1" "FAIL: $2"; failed=1; }
+
+pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo missing; }
+digest() {   # digest REPO:TAG, as the registry serves it
+  curl -fsI --max-time 5 \
+    -H 'Accept: application/vnd.oci.image.index.v1+json' \
+    -H 'Accept: application/vnd.docker.distribution.manifest.list.v2+json' \
+    "$REGISTRY_URL/v2/${1%:*}/manifests/${1##*:}" 2>/dev/null |
+    tr -d '\r' | awk -F': ' 'tolower($1) == "docker-content-digest" { print $2 }'
+}
+
+echo "appbuild rig ($RIG_DIR):"
+binfmt=disabled
+[[ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]] && binfmt=enabled
+line packages "runc $(pkgver runc), qemu-user-static $(pkgver qemu-user-static), podman $(pkgver podman); binfmt qemu-aarch64 $binfmt"
+[[ $binfmt == enabled ]] || failed=1
+
+if have buildkitd && have buildctl && have registry && have docker; then
+  line tools "buildkitd $(buildkitd --version | awk '{print $3}'), buildctl $(buildctl --version | awk '{print $3}'), registry $(registry --version | awk '{print $3}'), buildx $(docker buildx version | awk '{print $2}'), docker CLI $(docker --version | sed 's/^Docker version \([^,]*\).*/\1/')"
+else
+  bad tools "a tool is missing from $RIG_DIR/bin or PATH"
+fi
+
+if registry_up; then
+  catalog="$(curl -fsS "$REGISTRY_URL/v2/_catalog" | sed -e 's/.*\[//' -e 's/\].*//' -e 's/"//g' -e 's/,/ /g')"
+  line registry "$APPBUILD_REGISTRY up (pid $(daemon_pid registry || echo '?')); catalog: ${catalog:-empty}"
+else
+  bad registry "$APPBUILD_REGISTRY not answering"
+fi
+
+if buildkitd_up; then
+  platforms="$(buildctl debug workers -v | awk '$1 == "Platforms:" { print $2; exit }')"
+  line buildkitd "$BUILDKIT_HOST up (pid $(daemon_pid buildkitd || echo '?')); platforms: $platforms"
+  [[ "$platforms" == *linux/arm64* ]] || bad buildkitd "linux/arm64 missing from the worker's platforms"
+else
+  bad buildkitd "$BUILDKIT_HOST not answering"
+fi
+
+for ref in "library/golang:${GOLANG_IMAGE_VERSION%.*}" "library/golang:$GOLANG_IMAGE_VERSION" \
+    distroless/static-debian13:latest distroless/static-debian13:nonroot; do
+  d="$(digest "$ref")"
+  if [[ -n "$d" ]]; then line image "$ref $d"; else bad image "$ref not in the registry"; fi
+done
+
+if [[ -f "$REPO_ROOT/Dockerfile" ]]; then
+  d="$(digest org/appbuild:latest)"
+  if [[ -n "$d" ]]; then line frontend "org/appbuild:latest $d"; else bad frontend "org/appbuild:latest not in the registry"; fi
+else
+  line frontend "skipped (no Dockerfile at the repository root)"
+fi
+
+status="$(docker buildx inspect appbuild 2>/dev/null | awk '$1 == "Status:" { print $2; exit }' || true)"
+if [[ "$status" == running ]]; then
+  line builder "appbuild $status (remote, $BUILDKIT_HOST); use: docker buildx build --builder appbuild"
+else
+  bad builder "appbuild status '${status:-absent}'"
+fi
+
+exit "$failed"

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Stop the rig's daemons (buildkitd, then the registry). Everything else stays:
+# binaries, registry storage, BuildKit cache, staged images, the buildx builder entry.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+stop_daemon buildkitd
+stop_daemon registry
+log "rig stopped (caches kept in $RIG_DIR)"

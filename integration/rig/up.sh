@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Bring the whole rig up (`make rig`): install what is missing, build what is not built,
+# start what is down, then print a self-check. Every step is idempotent and skips done
+# work, so a second run takes seconds when everything is already up.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$here/lib.sh"
+
+# One rig per RIG_DIR: a second `make rig` (another terminal, a parallel CI job) waits.
+mkdir -p "$RUN_DIR"
+exec 9>"$RUN_DIR/up.lock"
+flock 9
+
+start=$SECONDS
+"$here/install-packages.sh"   # apt packages, docker CLI, binfmt (qemu)
+"$here/build-tools.sh"        # buildkitd, buildctl, registry, docker-buildx
+"$here/start-registry.sh"     # 127.0.0.1:5000
+"$here/start-buildkitd.sh"    # OCI worker, mirrors docker.io and gcr.io to the registry
+"$here/builder.sh"            # docker buildx builder "appbuild"
+"$here/images.sh"             # stand-in base images (golang, distroless/static)
+"$here/frontend.sh"           # org/appbuild:latest from the root Dockerfile
+"$here/check.sh"
+log "rig up in $((SECONDS - start))s; in a shell: . integration/rig/env.sh"
