@@ -60,7 +60,7 @@ func stage(b *strings.Builder, p *plan.Plan, st plan.Stage, pins map[string]stri
 		fmt.Fprintf(b, "# %s\n", step.Name)
 		switch {
 		case step.Copy != nil:
-			copyLine(b, p, step.Copy)
+			copyLine(b, p, step.Copy, st.Name == p.Final)
 		case step.Write != nil:
 			if err := writeLine(b, step.Write); err != nil {
 				return err
@@ -101,8 +101,13 @@ func usesTargetArgs(env []string) bool {
 	return false
 }
 
-func copyLine(b *strings.Builder, p *plan.Plan, c *plan.Copy) {
+// copyLine writes a COPY; into the final stage with --link, as appbuild
+// merges those layers onto the base.
+func copyLine(b *strings.Builder, p *plan.Plan, c *plan.Copy, link bool) {
 	b.WriteString("COPY")
+	if link {
+		b.WriteString(" --link")
+	}
 	if c.FromStage != "" {
 		fmt.Fprintf(b, " --from=%s", c.FromStage)
 	}

@@ -70,7 +70,7 @@ func TestGoHelloDockerfile(t *testing.T) {
 		"FROM --platform=$BUILDPLATFORM docker.io/library/golang:1.26@sha256:1111",
 		"RUN --mount=type=cache,id=appbuild-go-mod,target=/go/pkg/mod",
 		"USER 65532:65532",
-		`HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 CMD ["/usr/local/bin/appbuild-probe","http://127.0.0.1:8080/healthz"]`,
+		`HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 CMD ["/app/appbuild-probe","http://127.0.0.1:8080/healthz"]`,
 		`ENTRYPOINT ["/app/hello"]`,
 	} {
 		if !strings.Contains(string(out), want) {

@@ -13,6 +13,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerui"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
+	"github.com/moby/buildkit/solver/pb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/org/appbuild/llbgen"
@@ -167,7 +168,15 @@ func (b *builder) generate(ctx context.Context, pl *plan.Plan, target ocispecs.P
 		CacheNamespace: b.bc.CacheIDNamespace,
 		Epoch:          b.epoch,
 		Labels:         b.labels(),
+		NoCache:        b.bc.IsNoCache,
+		Merge:          b.supportsMerge(),
 	})
+}
+
+// supportsMerge reports whether the BuildKit we talk to has merge ops.
+func (b *builder) supportsMerge() bool {
+	caps := b.c.BuildOpts().LLBCaps
+	return caps.Supports(pb.CapMergeOp) == nil
 }
 
 // solve runs a state, importing the caches the user passed (--cache-from):

@@ -8,5 +8,8 @@ import _ "embed"
 //go:embed src/main.go
 var Source []byte
 
-// Path is where the probe binary lives in every runtime image.
-const Path = "/usr/local/bin/appbuild-probe"
+// Path is where the probe binary lives in every runtime image: beside the
+// app, in the directory appbuild creates. A new top-level directory keeps
+// layers reproducible; creating /usr/local/bin would change the time of the
+// base image's /usr, which no SOURCE_DATE_EPOCH can fix.
+const Path = "/app/appbuild-probe"

@@ -23,6 +23,8 @@ type ociLayout struct {
 	// registry would report it.
 	Digest    string
 	Manifests map[string]ocispecs.Manifest // by "os/arch"
+	// ManifestDigest is each platform's image manifest digest.
+	ManifestDigest map[string]string
 }
 
 // readOCI unpacks an OCI archive and indexes its per-platform manifests.
@@ -59,7 +61,7 @@ func readOCI(t *testing.T, archive string) *ociLayout {
 		}
 		out.Close()
 	}
-	l := &ociLayout{dir: dir, Manifests: map[string]ocispecs.Manifest{}}
+	l := &ociLayout{dir: dir, Manifests: map[string]ocispecs.Manifest{}, ManifestDigest: map[string]string{}}
 	var idx ocispecs.Index
 	l.readJSON(t, filepath.Join(dir, "index.json"), &idx)
 	if len(idx.Manifests) != 1 {
@@ -88,6 +90,7 @@ func (l *ociLayout) walk(t *testing.T, d ocispecs.Descriptor) {
 		var cfg ocispecs.Image
 		l.readJSON(t, l.blob(m.Config.Digest.String()), &cfg)
 		l.Manifests[cfg.OS+"/"+cfg.Architecture] = m
+		l.ManifestDigest[cfg.OS+"/"+cfg.Architecture] = d.Digest.String()
 	}
 }
 

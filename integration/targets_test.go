@@ -109,3 +109,22 @@ func TestPlainDockerfileThroughAppbuild(t *testing.T) {
 		t.Fatalf("--call targets on a Dockerfile: %v\n%s%s", res.Err, res.Stdout, res.Stderr)
 	}
 }
+
+// TestLanguageDetectedWarning: a spec without language is built as what
+// its files say, and the user is told what was found.
+func TestLanguageDetectedWarning(t *testing.T) {
+	needRig(t)
+	dir := copyDir(t, filepath.Join(repoRoot(t), "examples", "go-hello"))
+	if err := os.WriteFile(filepath.Join(dir, "app.yaml"), []byte("# syntax=org/appbuild\nname: hello\nbuild: ./cmd/hello\nport: 8080\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	res := mustBuildx(t, nil, "--progress=plain", "-f", filepath.Join(dir, "app.yaml"), "--target", "dockerfile", "-o", out, dir)
+	if !strings.Contains(res.Stderr, "LanguageDetected: language is not set: found go.mod, building as go") {
+		t.Errorf("no detection warning:\n%s", tail(res.Stderr, 2000))
+	}
+	df, err := os.ReadFile(filepath.Join(out, "Dockerfile"))
+	if err != nil || !strings.Contains(string(df), "go build") {
+		t.Errorf("detected app not planned as go: %v\n%s", err, df)
+	}
+}

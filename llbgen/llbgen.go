@@ -46,6 +46,12 @@ type Options struct {
 	// Labels are added to the image's labels (build-time facts such as the
 	// source repository).
 	Labels map[string]string
+	// NoCache tells whether a stage's steps must run again, ignoring the
+	// cache (docker buildx build --no-cache, --no-cache-filter=STAGE).
+	NoCache func(stage string) bool
+	// Merge says BuildKit supports merge ops (pb.CapMergeOp); the final
+	// stage's copies then become independent layers (COPY --link).
+	Merge bool
 }
 
 // Result is the final stage's LLB and the runtime image's config.
@@ -200,16 +206,29 @@ func (g *generator) stage(st plan.Stage, base *resolved) (llb.State, error) {
 	if st.Workdir != "" {
 		s = s.Dir(st.Workdir)
 	}
+	// In the final stage, copies are made on scratch and merged onto the
+	// base (as COPY --link does): each layer holds only what it adds, so no
+	// layer carries a base directory whose time changed, the layers are
+	// reproducible, and a new base image does not invalidate them.
+	link := g.opt.Merge && st.Name == g.plan.Final && onlyCopies(st.Steps)
+	layers := []llb.State{s}
 	for i, step := range st.Steps {
 		name := fmt.Sprintf("[%s %d/%d] %s", st.Name, i+1, len(st.Steps), step.Name)
 		c := []llb.ConstraintsOpt{llb.WithCustomName(name), llb.Platform(p)}
+		if g.opt.NoCache != nil && g.opt.NoCache(st.Name) {
+			c = append(c, llb.IgnoreCache)
+		}
 		if loc := g.location(step.Origin); loc != nil {
 			c = append(c, loc)
 		}
 		var err error
 		switch {
+		case link:
+			var layer llb.State
+			layer, err = g.copy(llb.Scratch().Platform(p), step.Copy, true, c)
+			layers = append(layers, layer)
 		case step.Copy != nil:
-			s, err = g.copy(s, step.Copy, c)
+			s, err = g.copy(s, step.Copy, st.Name == g.plan.Final, c)
 		case step.Run != nil:
 			s = g.run(s, step.Run, c)
 		case step.Write != nil:
@@ -223,10 +242,25 @@ func (g *generator) stage(st plan.Stage, base *resolved) (llb.State, error) {
 			return llb.State{}, err
 		}
 	}
+	if link && len(layers) > 1 {
+		s = llb.Merge(layers, llb.WithCustomName(fmt.Sprintf("[%s] merge %d layers onto the base", st.Name, len(layers)-1)))
+	}
 	return s, nil
 }
 
-func (g *generator) copy(s llb.State, c *plan.Copy, cons []llb.ConstraintsOpt) (llb.State, error) {
+func onlyCopies(steps []plan.Step) bool {
+	for _, s := range steps {
+		if s.Copy == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// copy copies files. Into the final stage, with SOURCE_DATE_EPOCH set, the
+// files get the epoch as their time, so the image's layers are the same
+// bytes on every build of the same source, with no exporter option needed.
+func (g *generator) copy(s llb.State, c *plan.Copy, final bool, cons []llb.ConstraintsOpt) (llb.State, error) {
 	src := g.opt.Context
 	root := path.Join("/", g.plan.ContextDir)
 	if c.FromStage != "" {
@@ -237,6 +271,9 @@ func (g *generator) copy(s llb.State, c *plan.Copy, cons []llb.ConstraintsOpt) (
 		src, root = st, "/"
 	}
 	info := &llb.CopyInfo{CreateDestPath: true}
+	if final && g.opt.Epoch != nil {
+		info.CreatedTime = g.opt.Epoch
+	}
 	if c.Owner != "" {
 		uid, gid, err := parseOwner(c.Owner)
 		if err != nil {

@@ -113,8 +113,8 @@ func TestGoErrorsPointAtTheSpec(t *testing.T) {
 func TestHealthcheckKinds(t *testing.T) {
 	gomod := testfiles.Map{"go.mod": "module x\n"}
 	cases := []struct{ src, want string }{
-		{"port: 8080\n", `["CMD","/usr/local/bin/appbuild-probe","tcp://127.0.0.1:8080"]`},
-		{"port: 8080\nhealthcheck:\n  http: /ready\n", `["CMD","/usr/local/bin/appbuild-probe","http://127.0.0.1:8080/ready"]`},
+		{"port: 8080\n", `["CMD","/app/appbuild-probe","tcp://127.0.0.1:8080"]`},
+		{"port: 8080\nhealthcheck:\n  http: /ready\n", `["CMD","/app/appbuild-probe","http://127.0.0.1:8080/ready"]`},
 		{"port: 8080\nhealthcheck:\n  exec: [/app/app, -check]\n", `["CMD","/app/app","-check"]`},
 		{"port: 8080\nhealthcheck:\n  none: true\n", `["NONE"]`},
 	}

@@ -101,15 +101,15 @@ RUN --mount=type=cache,id=appbuild-go-build,target=/root/.cache/go-build ["go","
 
 FROM gcr.io/distroless/static-debian13:nonroot@sha256:2222222222222222222222222222222222222222222222222222222222222222 AS runtime
 # copy hello
-COPY --from=build --chown=0:0 --chmod=755 ["/out/hello","/app/hello"]
+COPY --link --from=build --chown=0:0 --chmod=755 ["/out/hello","/app/hello"]
 # copy appbuild-probe
-COPY --from=probe --chown=0:0 --chmod=755 ["/out/appbuild-probe","/usr/local/bin/appbuild-probe"]
+COPY --link --from=probe --chown=0:0 --chmod=755 ["/out/appbuild-probe","/app/appbuild-probe"]
 
 # runtime image config
 ENV PORT="8080"
 WORKDIR /app
 EXPOSE 8080/tcp
 LABEL org.opencontainers.image.title="hello"
-HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 CMD ["/usr/local/bin/appbuild-probe","http://127.0.0.1:8080/healthz"]
+HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 CMD ["/app/appbuild-probe","http://127.0.0.1:8080/healthz"]
 USER 65532:65532
 ENTRYPOINT ["/app/hello"]

@@ -129,6 +129,8 @@ for script in "$root"/var/lib/dpkg/info/*.postinst; do
         log "warning: golang/$arch: could not replay update-alternatives ${args[*]}"
     done
 done
+# Its log holds the time of day; Debian images ship without it (debuerreotype-fixup).
+rm -f "$root/var/log/alternatives.log"
 
 # apt: the upstream image's sources (on the mirrors this machine uses) and the
 # docker-* settings debuerreotype adds to Debian images.
