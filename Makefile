@@ -3,6 +3,30 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 RIG := integration/rig
+# Every recipe that talks to the rig sources its environment first.
+WITH_RIG := . $(RIG)/env.sh &&
+FUZZTIME ?= 30s
+
+##@ The README's two commands
+
+.PHONY: demo
+demo: rig ## Build examples/go-hello through `# syntax=org/appbuild`, run it, print digest, size, user, health
+	$(WITH_RIG) scripts/demo.sh
+
+.PHONY: test
+test: rig ## Run every test: vet, unit, golden, the examples' own tests, integration (real BuildKit), bounded fuzz
+	go vet ./...
+	$(WITH_RIG) APPBUILD_REQUIRE_RIG=1 go test -count=1 -timeout 45m ./...
+	cd examples/go-hello && go test -count=1 ./...
+	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./spec
+
+.PHONY: unit
+unit: ## Unit and golden tests only (no rig needed; integration tests skip)
+	go test ./...
+
+.PHONY: golden
+golden: ## Rewrite golden files after a deliberate change (read the diff!)
+	go test ./... -update
 
 ##@ Test rig (local registry + buildkitd + buildx; see integration/rig/README.md)
 

@@ -10,20 +10,45 @@ import (
 
 func TestProbeHTTP(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/healthz" {
+		switch r.URL.RequestURI() {
+		case "/healthz":
 			w.WriteHeader(http.StatusNoContent)
-			return
+		case "/moved":
+			http.Redirect(w, r, "/elsewhere", http.StatusFound)
+		case "/q?full=1":
+			w.WriteHeader(http.StatusOK)
+		default:
+			http.Error(w, "down", http.StatusServiceUnavailable)
 		}
-		http.Error(w, "down", http.StatusServiceUnavailable)
 	}))
 	defer srv.Close()
 
-	if err := probe(srv.URL + "/healthz"); err != nil {
-		t.Fatalf("healthy endpoint: %v", err)
+	for _, ok := range []string{"/healthz", "/moved", "/q?full=1"} {
+		if err := probe(srv.URL + ok); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
 	}
 	err := probe(srv.URL + "/down")
-	if err == nil || !strings.Contains(err.Error(), "503") {
+	if err == nil || !strings.Contains(err.Error(), "503 Service Unavailable") {
 		t.Fatalf("503 endpoint: got %v, want an error naming 503", err)
+	}
+}
+
+func TestProbeNotHTTP(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		c, err := l.Accept()
+		if err == nil {
+			c.Write([]byte("SSH-2.0-OpenSSH\r\n"))
+			c.Close()
+		}
+	}()
+	if err := probe("http://" + l.Addr().String() + "/"); err == nil || !strings.Contains(err.Error(), "not an HTTP answer") {
+		t.Fatalf("non-HTTP server: %v", err)
 	}
 }
 
