@@ -67,6 +67,10 @@ func TestGoHelloImage(t *testing.T) {
 					t.Errorf("label %s = %q, want %q", k, got, want)
 				}
 			}
+			// buildx sends the checkout's commit; the frontend labels it.
+			if head := gitHead(t); !strings.HasPrefix(c.Labels["org.opencontainers.image.revision"], head) {
+				t.Errorf("revision label = %q, want the checkout's commit %s", c.Labels["org.opencontainers.image.revision"], head)
+			}
 			if d := c.Labels["org.opencontainers.image.base.digest"]; !strings.HasPrefix(d, "sha256:") {
 				t.Errorf("base image not pinned: base.digest label = %q", d)
 			}
@@ -208,4 +212,13 @@ func TestGoHelloReproducible(t *testing.T) {
 		}
 		t.Logf("%s: both builds %s", platform, da)
 	}
+}
+
+func gitHead(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("git", "-C", repoRoot(t), "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Fatalf("git rev-parse HEAD: %v", err)
+	}
+	return strings.TrimSpace(string(out))
 }
