@@ -1,17 +1,14 @@
 package integration
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
+	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/org/appbuild/integration/rigctl"
 )
 
 // builderName is the buildx builder `make rig` creates for the rig's buildkitd.
@@ -27,63 +24,15 @@ func repoRoot(t *testing.T) string {
 	return dir
 }
 
-// buildxResult is what a `docker buildx build` printed.
-type buildxResult struct {
-	Vertexes map[string]vertex // by name
-	Stdout   string
-	Stderr   string
-	Err      error
-}
-
-type vertex struct {
-	Digest    string     `json:"digest"`
-	Name      string     `json:"name"`
-	Cached    bool       `json:"cached"`
-	Started   *time.Time `json:"started"`
-	Completed *time.Time `json:"completed"`
-	Error     string     `json:"error"`
-}
+// buildxResult is what a `docker buildx build` printed and reported.
+type buildxResult struct{ rigctl.Result }
 
 // buildx runs `docker buildx build --builder appbuild` with the given
 // arguments and reads the solve status (--progress=rawjson), so tests assert
 // what BuildKit reports, not what a timer suggests.
 func buildx(t *testing.T, env []string, args ...string) buildxResult {
 	t.Helper()
-	full := []string{"buildx", "build", "--builder", builderName}
-	if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--progress") }) {
-		full = append(full, "--progress=rawjson")
-	}
-	full = append(full, args...)
-	cmd := exec.Command("docker", full...)
-	cmd.Env = append(os.Environ(), env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	res := buildxResult{Vertexes: map[string]vertex{}, Stdout: stdout.String(), Stderr: stderr.String(), Err: err}
-	sc := bufio.NewScanner(strings.NewReader(res.Stderr))
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		var st struct {
-			Vertexes []vertex `json:"vertexes"`
-		}
-		if json.Unmarshal(sc.Bytes(), &st) != nil {
-			continue
-		}
-		for _, v := range st.Vertexes {
-			prev := res.Vertexes[v.Name]
-			// Later updates of a vertex carry its final state; keep cached
-			// once seen, since a cached vertex reports it on every update.
-			v.Cached = v.Cached || prev.Cached
-			if v.Completed == nil {
-				v.Completed = prev.Completed
-			}
-			if v.Error == "" {
-				v.Error = prev.Error
-			}
-			res.Vertexes[v.Name] = v
-		}
-	}
-	return res
+	return buildxResult{rigctl.Buildx(context.Background(), builderName, env, args...)}
 }
 
 // mustBuildx fails the test when the build fails, showing its output.
@@ -97,20 +46,11 @@ func mustBuildx(t *testing.T, env []string, args ...string) buildxResult {
 }
 
 // vertexNamed finds the one vertex whose name starts with prefix.
-func (r buildxResult) vertexNamed(t *testing.T, prefix string) vertex {
+func (r buildxResult) vertexNamed(t *testing.T, prefix string) rigctl.Vertex {
 	t.Helper()
-	var found []vertex
-	for name, v := range r.Vertexes {
-		if strings.HasPrefix(name, prefix) {
-			found = append(found, v)
-		}
-	}
+	found := r.Named(prefix)
 	if len(found) != 1 {
-		var names []string
-		for name := range r.Vertexes {
-			names = append(names, name)
-		}
-		t.Fatalf("want one vertex named %q, found %d among:\n%s", prefix, len(found), strings.Join(names, "\n"))
+		t.Fatalf("want one vertex named %q, found %d among:\n%s", prefix, len(found), strings.Join(keys(r.Vertexes), "\n"))
 	}
 	return found[0]
 }
