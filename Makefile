@@ -20,6 +20,12 @@ test: rig ## Run every test: vet, unit, golden, the examples' own tests, integra
 	cd examples/go-hello && go test -count=1 ./...
 	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./spec
 
+.PHONY: bench
+bench: rig ## Benchmark appbuild against each example's Dockerfile.baseline on a daemon of its own (RUNS=3)
+	$(WITH_RIG) go run ./cmd/bench -runs $(RUNS) -out bench
+
+RUNS ?= 3
+
 .PHONY: unit
 unit: ## Unit and golden tests only (no rig needed; integration tests skip)
 	go test ./...

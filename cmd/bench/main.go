@@ -1,0 +1,143 @@
+// Command bench builds every example two ways, through appbuild and through
+// its hand-written Dockerfile.baseline (and Dockerfile.naive where there is
+// one), on a buildkitd of its own, and reports build times, image sizes and
+// the frontend's overhead side by side, with appbuild/baseline ratios taken
+// within the same run. `make bench` runs it after `make rig`.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/org/appbuild/integration/rigctl"
+)
+
+func main() {
+	runs := flag.Int("runs", 3, "runs per app and way")
+	out := flag.String("out", "bench", "directory for results.json and RESULTS.md")
+	only := flag.String("apps", "", "comma-separated example names (default: every example with a Dockerfile.baseline)")
+	flag.Parse()
+	if err := run(*runs, *out, *only); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(runs int, out, only string) error {
+	ctx := context.Background()
+	apps, err := findApps("examples", only)
+	if err != nil {
+		return err
+	}
+	root := filepath.Join(os.Getenv("RIG_DIR"), "bench")
+	_ = os.RemoveAll(root)
+	d := rigctl.NewDaemon(root)
+	if err := d.Start(ctx); err != nil {
+		return err
+	}
+	defer func() { d.Stop(); _ = d.Remove() }()
+	const builder = "appbuild-bench"
+	rm, err := d.Builder(ctx, builder)
+	if err != nil {
+		return err
+	}
+	defer rm()
+
+	b := &bencher{ctx: ctx, daemon: d, builder: builder}
+	report := Report{Machine: machine(), Runs: runs, Date: time.Now().UTC().Format("2006-01-02")}
+	for _, app := range apps {
+		for _, w := range app.Ways {
+			res := WayResult{App: app.Name, Way: w.Name}
+			for i := 0; i < runs; i++ {
+				log.Printf("%s / %s: run %d of %d", app.Name, w.Name, i+1, runs)
+				m, err := b.measure(app, w, i)
+				if err != nil {
+					return fmt.Errorf("%s / %s: %w", app.Name, w.Name, err)
+				}
+				res.Runs = append(res.Runs, m)
+			}
+			res.summarize()
+			report.Results = append(report.Results, res)
+		}
+	}
+	report.ratios()
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(report, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(out, "results.json"), append(js, '\n'), 0o644); err != nil {
+		return err
+	}
+	md := report.Markdown()
+	fmt.Print(md)
+	return os.WriteFile(filepath.Join(out, "RESULTS.md"), []byte(md), 0o644)
+}
+
+// App is one example and the ways to build it.
+type App struct {
+	Name  string
+	Dir   string
+	Ways  []Way
+	Bench struct {
+		// SourceFile is edited for the source-only rebuild.
+		SourceFile string `json:"source_file"`
+		// AddDependency maps files to text appended to them to add one
+		// dependency.
+		AddDependency map[string]string `json:"add_dependency"`
+	}
+}
+
+// Way is one build definition of an app.
+type Way struct {
+	Name string // appbuild, baseline, naive
+	File string // relative to the app's dir
+}
+
+func findApps(dir, only string) ([]App, error) {
+	baselines, err := filepath.Glob(filepath.Join(dir, "*", "Dockerfile.baseline"))
+	if err != nil {
+		return nil, err
+	}
+	var apps []App
+	for _, bl := range baselines {
+		appDir := filepath.Dir(bl)
+		name := filepath.Base(appDir)
+		if only != "" && !contains(strings.Split(only, ","), name) {
+			continue
+		}
+		app := App{Name: name, Dir: appDir, Ways: []Way{{"appbuild", "app.yaml"}, {"baseline", "Dockerfile.baseline"}}}
+		if _, err := os.Stat(filepath.Join(appDir, "Dockerfile.naive")); err == nil {
+			app.Ways = append(app.Ways, Way{"naive", "Dockerfile.naive"})
+		}
+		dt, err := os.ReadFile(filepath.Join(appDir, "bench.json"))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w (each benchmarked example says what to edit)", name, err)
+		}
+		if err := json.Unmarshal(dt, &app.Bench); err != nil {
+			return nil, fmt.Errorf("%s/bench.json: %w", name, err)
+		}
+		apps = append(apps, app)
+	}
+	if len(apps) == 0 {
+		return nil, fmt.Errorf("no example with a Dockerfile.baseline under %s", dir)
+	}
+	return apps, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

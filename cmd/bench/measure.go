@@ -1,0 +1,277 @@
+package main
+
+import (
+	"archive/tar"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/org/appbuild/integration/rigctl"
+)
+
+// Measurement is one run of one way of one app. Times are seconds of the
+// client's wall clock around `docker buildx build`.
+type Measurement struct {
+	Cold             float64 `json:"cold_s"`
+	NoOp             float64 `json:"noop_s"`
+	SourceChange     float64 `json:"source_change_s"`
+	AddDependency    float64 `json:"add_dependency_s"`
+	ColdTwoPlatforms float64 `json:"cold_two_platforms_s"`
+	// SizeBytes is the linux/amd64 image as a registry stores it: config
+	// plus compressed layers.
+	SizeBytes int64 `json:"size_bytes"`
+	// FrontendOverhead is the time from the build definition being loaded
+	// to the first build step starting, read from BuildKit's solve status
+	// (frontend start, spec parsing, manifest loading, base image
+	// resolution, LLB conversion).
+	FrontendOverhead float64 `json:"frontend_overhead_s"`
+}
+
+type bencher struct {
+	ctx     context.Context
+	daemon  *rigctl.Daemon
+	builder string
+}
+
+// prune empties the bench daemon's cache, cache mounts included: a cold
+// build starts from nothing but the base images in the local registry.
+func (b *bencher) prune() error {
+	out, err := exec.CommandContext(b.ctx, "buildctl", "--addr", b.daemon.Addr(), "prune", "--all").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("prune: %v: %s", err, out)
+	}
+	return nil
+}
+
+func (b *bencher) build(dir, file string, args ...string) (rigctl.Result, error) {
+	full := append([]string{"-f", filepath.Join(dir, file)}, args...)
+	full = append(full, dir)
+	r := rigctl.Buildx(b.ctx, b.builder, []string{"SOURCE_DATE_EPOCH=1700000000"}, full...)
+	if r.Err != nil {
+		stderr := r.Stderr
+		if len(stderr) > 3000 {
+			stderr = stderr[len(stderr)-3000:]
+		}
+		return r, fmt.Errorf("build %s: %v\n%s", file, r.Err, stderr)
+	}
+	return r, nil
+}
+
+func (b *bencher) measure(app App, w Way, run int) (Measurement, error) {
+	var m Measurement
+	work, err := os.MkdirTemp("", "bench-"+app.Name+"-")
+	if err != nil {
+		return m, err
+	}
+	defer os.RemoveAll(work)
+	if err := copyTree(app.Dir, work); err != nil {
+		return m, err
+	}
+	one := []string{"--platform", "linux/amd64", "-o", "type=cacheonly"}
+
+	if err := b.prune(); err != nil {
+		return m, err
+	}
+	r, err := b.build(work, w.File, one...)
+	if err != nil {
+		return m, err
+	}
+	m.Cold = r.Wall.Seconds()
+	m.FrontendOverhead = overhead(r).Seconds()
+
+	if r, err = b.build(work, w.File, one...); err != nil {
+		return m, err
+	}
+	m.NoOp = r.Wall.Seconds()
+
+	src := filepath.Join(work, app.Bench.SourceFile)
+	if err := appendTo(src, sourceEdit(src, run)); err != nil {
+		return m, err
+	}
+	if r, err = b.build(work, w.File, one...); err != nil {
+		return m, err
+	}
+	m.SourceChange = r.Wall.Seconds()
+
+	for f, text := range app.Bench.AddDependency {
+		if err := appendTo(filepath.Join(work, f), text); err != nil {
+			return m, err
+		}
+	}
+	if r, err = b.build(work, w.File, one...); err != nil {
+		return m, err
+	}
+	m.AddDependency = r.Wall.Seconds()
+
+	archive := filepath.Join(work, "image.tar")
+	if _, err = b.build(work, w.File, "--platform", "linux/amd64", "-o", "type=oci,dest="+archive); err != nil {
+		return m, err
+	}
+	if m.SizeBytes, err = imageSize(archive); err != nil {
+		return m, err
+	}
+
+	if err := b.prune(); err != nil {
+		return m, err
+	}
+	if r, err = b.build(work, w.File, "--platform", "linux/amd64,linux/arm64", "-o", "type=cacheonly"); err != nil {
+		return m, err
+	}
+	m.ColdTwoPlatforms = r.Wall.Seconds()
+	return m, nil
+}
+
+// sourceEdit is a change to a source file that changes no behaviour: a
+// comment, in the file's own comment syntax.
+func sourceEdit(path string, run int) string {
+	switch filepath.Ext(path) {
+	case ".py", ".rb", ".sh", ".toml", ".yaml":
+		return fmt.Sprintf("\n# bench edit %d\n", run)
+	default:
+		return fmt.Sprintf("\n// bench edit %d\n", run)
+	}
+}
+
+func appendTo(path, text string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// overhead is the time between the build definition being loaded and the
+// first real work starting: a base image being fetched or a build step. For
+// appbuild that span holds pulling and starting the frontend image, reading
+// .dockerignore and the app's manifests, resolving base images and making
+// LLB; for a Dockerfile, parsing it and resolving its base images.
+func overhead(r rigctl.Result) time.Duration {
+	var defDone, first time.Time
+	for name, v := range r.Vertexes {
+		switch {
+		case strings.HasPrefix(name, "[internal] load build definition from"):
+			if v.Completed != nil && (defDone.IsZero() || v.Completed.Before(defDone)) {
+				defDone = *v.Completed
+			}
+		case isWork(name):
+			if v.Started != nil && (first.IsZero() || v.Started.Before(first)) {
+				first = *v.Started
+			}
+		}
+	}
+	if defDone.IsZero() || first.IsZero() || first.Before(defDone) {
+		return 0
+	}
+	return first.Sub(defDone)
+}
+
+// imageSize reads an OCI archive of one platform and adds up the config
+// and compressed layer sizes of its image.
+func imageSize(archive string) (int64, error) {
+	f, err := os.Open(archive)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	blobs := map[string][]byte{}
+	var index []byte
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+		if h.Size > 1<<20 {
+			continue // layers: their size is in the manifest
+		}
+		dt, err := io.ReadAll(tr)
+		if err != nil {
+			return 0, err
+		}
+		if h.Name == "index.json" {
+			index = dt
+		} else if strings.HasPrefix(h.Name, "blobs/sha256/") {
+			blobs["sha256:"+strings.TrimPrefix(h.Name, "blobs/sha256/")] = dt
+		}
+	}
+	var idx ocispecs.Index
+	if err := json.Unmarshal(index, &idx); err != nil {
+		return 0, fmt.Errorf("index.json: %w", err)
+	}
+	desc := idx.Manifests[0]
+	for desc.MediaType == ocispecs.MediaTypeImageIndex {
+		var inner ocispecs.Index
+		if err := json.Unmarshal(blobs[desc.Digest.String()], &inner); err != nil {
+			return 0, err
+		}
+		found := false
+		for _, m := range inner.Manifests {
+			if m.Platform != nil && m.Platform.Architecture == "amd64" {
+				desc, found = m, true
+				break
+			}
+		}
+		if !found {
+			return 0, fmt.Errorf("no amd64 image in %s", archive)
+		}
+	}
+	var man ocispecs.Manifest
+	if err := json.Unmarshal(blobs[desc.Digest.String()], &man); err != nil {
+		return 0, fmt.Errorf("manifest: %w", err)
+	}
+	size := man.Config.Size
+	for _, l := range man.Layers {
+		size += l.Size
+	}
+	return size, nil
+}
+
+// copyTree copies an example so edits never touch the checkout.
+func copyTree(src, dst string) error {
+	return filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		switch {
+		case info.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case info.Mode()&os.ModeSymlink != 0:
+			link, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(link, target)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, info.Mode())
+	})
+}
+
+func isWork(name string) bool {
+	if strings.HasPrefix(name, "docker-image://") {
+		// The frontend's own image is part of the overhead.
+		return !strings.HasPrefix(name, "docker-image://docker.io/org/appbuild")
+	}
+	return strings.HasPrefix(name, "[") && !strings.HasPrefix(name, "[internal]") && !strings.HasPrefix(name, "[auth]")
+}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"sort"
+	"strings"
+)
+
+// Report is everything a bench run found.
+type Report struct {
+	Date    string      `json:"date"`
+	Machine string      `json:"machine"`
+	Runs    int         `json:"runs"`
+	Results []WayResult `json:"results"`
+	// Ratios are appbuild / baseline per app and metric, from the medians
+	// of this same run.
+	Ratios map[string]map[string]float64 `json:"ratios"`
+}
+
+// WayResult is one way of one app over all runs.
+type WayResult struct {
+	App    string                `json:"app"`
+	Way    string                `json:"way"`
+	Runs   []Measurement         `json:"runs"`
+	Median map[string]float64    `json:"median"`
+	Spread map[string][2]float64 `json:"spread"` // min, max
+}
+
+// metrics names the fields of Measurement, in table order.
+var metrics = []struct {
+	key, title string
+	get        func(Measurement) float64
+}{
+	{"cold_s", "cold (s)", func(m Measurement) float64 { return m.Cold }},
+	{"noop_s", "no-op (s)", func(m Measurement) float64 { return m.NoOp }},
+	{"source_change_s", "source change (s)", func(m Measurement) float64 { return m.SourceChange }},
+	{"add_dependency_s", "add a dependency (s)", func(m Measurement) float64 { return m.AddDependency }},
+	{"cold_two_platforms_s", "cold, amd64+arm64 (s)", func(m Measurement) float64 { return m.ColdTwoPlatforms }},
+	{"size_mb", "image size (MB)", func(m Measurement) float64 { return float64(m.SizeBytes) / 1e6 }},
+	{"frontend_overhead_s", "frontend overhead (s)", func(m Measurement) float64 { return m.FrontendOverhead }},
+}
+
+func (w *WayResult) summarize() {
+	w.Median, w.Spread = map[string]float64{}, map[string][2]float64{}
+	for _, mt := range metrics {
+		var vals []float64
+		for _, r := range w.Runs {
+			vals = append(vals, mt.get(r))
+		}
+		sort.Float64s(vals)
+		w.Median[mt.key] = median(vals)
+		w.Spread[mt.key] = [2]float64{vals[0], vals[len(vals)-1]}
+	}
+	// Two platforms against one, within the way.
+	if c := w.Median["cold_s"]; c > 0 {
+		w.Median["two_platforms_vs_one"] = w.Median["cold_two_platforms_s"] / c
+	}
+}
+
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
+func (r *Report) ratios() {
+	r.Ratios = map[string]map[string]float64{}
+	byKey := map[string]WayResult{}
+	for _, w := range r.Results {
+		byKey[w.App+"/"+w.Way] = w
+	}
+	for _, w := range r.Results {
+		if w.Way != "appbuild" {
+			continue
+		}
+		base, ok := byKey[w.App+"/baseline"]
+		if !ok {
+			continue
+		}
+		rs := map[string]float64{}
+		for k, v := range w.Median {
+			if b := base.Median[k]; b > 0 {
+				rs[k] = v / b
+			}
+		}
+		r.Ratios[w.App] = rs
+	}
+}
+
+// Markdown renders the table the README shows.
+func (r *Report) Markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Benchmark of %s, %d runs per app and way: median (min–max). Machine: %s.\n\n", r.Date, r.Runs, r.Machine)
+	b.WriteString("| app | way |")
+	for _, mt := range metrics {
+		b.WriteString(" " + mt.title + " |")
+	}
+	b.WriteString(" 2 platforms / 1 |\n|---|---|")
+	for range metrics {
+		b.WriteString("---|")
+	}
+	b.WriteString("---|\n")
+	for _, w := range r.Results {
+		fmt.Fprintf(&b, "| %s | %s |", w.App, w.Way)
+		for _, mt := range metrics {
+			s := w.Spread[mt.key]
+			fmt.Fprintf(&b, " %.2f (%.2f–%.2f) |", w.Median[mt.key], s[0], s[1])
+		}
+		fmt.Fprintf(&b, " %.2f |\n", w.Median["two_platforms_vs_one"])
+	}
+	b.WriteString("\nappbuild / baseline, medians of this run (below 1: appbuild is faster or smaller):\n\n| app |")
+	for _, mt := range metrics {
+		b.WriteString(" " + mt.title + " |")
+	}
+	b.WriteString("\n|---|")
+	for range metrics {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n")
+	apps := make([]string, 0, len(r.Ratios))
+	for a := range r.Ratios {
+		apps = append(apps, a)
+	}
+	sort.Strings(apps)
+	for _, a := range apps {
+		fmt.Fprintf(&b, "| %s |", a)
+		for _, mt := range metrics {
+			fmt.Fprintf(&b, " %.2f |", r.Ratios[a][mt.key])
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// machine describes where the numbers were taken.
+func machine() string {
+	model := "unknown CPU"
+	if dt, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(dt), "\n") {
+			if strings.HasPrefix(l, "model name") {
+				model = strings.TrimSpace(strings.SplitN(l, ":", 2)[1])
+				break
+			}
+		}
+	}
+	mem := ""
+	if dt, err := os.ReadFile("/proc/meminfo"); err == nil {
+		mem = strings.Fields(strings.SplitN(string(dt), "\n", 2)[0])[1] + " kB RAM"
+	}
+	kernel, _ := exec.Command("uname", "-r").Output()
+	bk, _ := exec.Command("buildkitd", "--version").Output()
+	return fmt.Sprintf("%d × %s, %s, Linux %s, %s", runtime.NumCPU(), model, mem, strings.TrimSpace(string(kernel)), strings.TrimSpace(string(bk)))
+}
