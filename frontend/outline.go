@@ -6,6 +6,8 @@ import (
 
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/solver/pb"
+
+	"github.com/org/appbuild/scan"
 )
 
 // buildArgs are the documented build-args: each overrides one spec field
@@ -19,6 +21,10 @@ var buildArgs = []struct {
 	{"APPBUILD_BUILD", "build", "what to build (package, script, module), overriding build"},
 	{"APPBUILD_IMAGE", "image", "image reference compose files use, overriding image"},
 	{"SOURCE_DATE_EPOCH", "", "seconds since 1970: the image's created time, for reproducible builds"},
+	{"APPBUILD_SCANNER_IMAGE", "", "scan target: the Trivy image to run (default " + scan.DefaultScannerImage + ")"},
+	{"APPBUILD_TRIVY_DB_REPOSITORY", "", "scan target: OCI repository of Trivy's vulnerability DB (default Trivy's own)"},
+	{"APPBUILD_TRIVY_JAVA_DB_REPOSITORY", "", "scan target: OCI repository of Trivy's Java DB (default Trivy's own)"},
+	{"APPBUILD_SCAN_REPORT_ONLY", "", "scan target: true exports the reports and warns instead of failing on findings"},
 }
 
 // outline answers `docker buildx build --call outline`: the build-args

@@ -41,6 +41,11 @@ var allTargets = []target{
 		description: "runs the app's own tests in the build stage with the same caches; a failing test fails the build",
 		build:       (*builder).buildTest,
 	},
+	{
+		name:        "scan",
+		description: "Trivy on the runtime filesystem and the lock files; fails on the spec's scan severities; report.json, .sarif, .txt (export with -o DIR)",
+		build:       (*builder).buildScan,
+	},
 }
 
 func findTarget(name string) (target, error) {

@@ -37,7 +37,9 @@ type Profile interface {
 // profiles is the table of languages; an explicit map, no init-time
 // registration, so what exists is visible in one place.
 var profiles = map[string]Profile{
-	"go": Go{},
+	"go":     Go{},
+	"node":   Node{},
+	"python": Python{},
 }
 
 // Get returns the profile of a language.

@@ -4,6 +4,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+stop_daemon pyindex
 stop_daemon buildkitd
 stop_daemon registry
 log "rig stopped (caches kept in $RIG_DIR)"

@@ -3,6 +3,8 @@
 # to the local registry under their upstream paths:
 #   127.0.0.1:5000/library/golang:1.26, :1.26.8           (docker.io/library/golang)
 #   127.0.0.1:5000/distroless/static-debian13:latest, :nonroot (gcr.io/distroless/...)
+#   127.0.0.1:5000/library/debian:trixie-slim, distroless/python3-debian13:latest, :nonroot
+#   127.0.0.1:5000/library/node:24-slim, distroless/nodejs24-debian13:latest, :nonroot
 # They exist only because these machines cannot pull from any registry (README.md).
 #
 # Each image has a recipe in images/<name>/ (Dockerfile, rootfs.sh, packages). An image
@@ -96,3 +98,20 @@ build_image golang "" "GOLANG_VERSION=$GOLANG_IMAGE_VERSION" \
   "library/golang:${GOLANG_IMAGE_VERSION%.*}" "library/golang:$GOLANG_IMAGE_VERSION"
 build_image distroless-static latest "" distroless/static-debian13:latest
 build_image distroless-static nonroot "" distroless/static-debian13:nonroot
+# Python (profiles/python.go): Debian's own python3 in the build stage, on debian:trixie-slim,
+# and distroless python3 (the same Debian 13 Python 3.13) as the runtime.
+build_image debian-slim "" "" library/debian:trixie-slim
+build_image distroless-python3 latest "" distroless/python3-debian13:latest
+build_image distroless-python3 nonroot "" distroless/python3-debian13:nonroot
+# Node (profiles/node.go): node:<major>-slim builds on debian:trixie-slim, distroless nodejs
+# on distroless static, as upstream; the base's stamp is a build-arg so a new base
+# rebuilds them. Versions: images/node/versions.
+. "$RIG_SRC/images/node/versions"
+build_image node "" "NODE_VERSION=$NODE_VERSION YARN_VERSION=$YARN_VERSION BASE_STAMP=$(cat "$STAMPS/image-debian-slim" 2>/dev/null)" \
+  "library/node:${NODE_VERSION%%.*}-slim" "library/node:${NODE_VERSION%%.*}-trixie-slim" "library/node:$NODE_VERSION-slim"
+build_image distroless-nodejs latest "BASE_STAMP=$(cat "$STAMPS/image-distroless-static-latest" 2>/dev/null)" \
+  "distroless/nodejs${NODE_VERSION%%.*}-debian13:latest"
+build_image distroless-nodejs nonroot "BASE_STAMP=$(cat "$STAMPS/image-distroless-static-nonroot" 2>/dev/null)" \
+  "distroless/nodejs${NODE_VERSION%%.*}-debian13:nonroot"
+# Compose companion (integration/compose_up_test.go): redis 8 from Debian's packages.
+build_image redis "" "" library/redis:8 library/redis:8.0

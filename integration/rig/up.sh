@@ -18,6 +18,9 @@ start=$SECONDS
 "$here/start-buildkitd.sh"    # OCI worker, mirrors docker.io and gcr.io to the registry
 "$here/builder.sh"            # docker buildx builder "appbuild"
 "$here/images.sh"             # stand-in base images (golang, distroless/static)
+"$here/pyindex/pyindex.sh"    # local Python package index on 127.0.0.1:3141 (wheels from Debian)
+"$here/trivy/up.sh"           # scan target: Trivy, the aquasec/trivy stand-in, a local trivy-db
+"$here/compose/build-compose.sh" # docker compose, for the test that brings compose.yaml up
 "$here/frontend.sh"           # org/appbuild:latest from the root Dockerfile
 "$here/check.sh"
 log "rig up in $((SECONDS - start))s; in a shell: . integration/rig/env.sh"

@@ -1,0 +1,1 @@
+"""A small Starlette app: a greeting and a health endpoint."""

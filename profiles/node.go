@@ -1,0 +1,744 @@
+package profiles
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/org/appbuild/plan"
+	"github.com/org/appbuild/spec"
+)
+
+// Node plans Node.js apps. Dependencies are installed from the lock file
+// only, before the source, with the package manager's cache in a cache
+// mount; the build script runs in the build stage; the runtime image is
+// distroless nodejs of the same major version with the app, its built output
+// and its production dependencies only, all owned by root, under /app.
+//
+// Platforms. JavaScript is platform-neutral, so the development install, the
+// build script and the tests run once, on the build platform, whatever the
+// target. The production dependencies are platform-neutral too unless one of
+// them carries native code: a package with an install script (node-gyp
+// builds a .node addon for the machine it runs on) or one restricted to some
+// os/cpu (the prebuilt-binary pattern of optional dependencies). The lock
+// file says which: package-lock.json marks hasInstallScript, os and cpu per
+// package and which are dev-only; pnpm-lock.yaml records os and cpu and, from
+// its importers and snapshots, which packages production reaches. When a
+// production dependency has native code and the target is another platform,
+// the production install runs on the target platform (under emulation), so
+// npm builds or picks the binaries for the machine the image runs on. A
+// yarn.lock records neither, so with yarn a cross-platform production install
+// always runs on the target platform.
+type Node struct{}
+
+var _ Profile = Node{}
+
+const (
+	// defaultNodeMajor is the Node.js major version used when neither the
+	// spec nor the app pins one: the active LTS line.
+	defaultNodeMajor = "24"
+	// nodeImage is the build image, used as node:<major>-slim.
+	nodeImage = "docker.io/library/node"
+	// distrolessNodejs is the runtime, used as nodejs<major>-debian13.
+	distrolessNodejs = "gcr.io/distroless/nodejs"
+	// distrolessNode is where distroless nodejs keeps node (its entrypoint).
+	distrolessNode = "/nodejs/bin/node"
+	// slimNode is where the node images keep it.
+	slimNode = "/usr/local/bin/node"
+	// defaultPnpmVersion is installed when package.json's packageManager
+	// does not name a pnpm version; it reads lock files of version 9.
+	defaultPnpmVersion = "10.34.9"
+	// defaultYarnBerryVersion is installed for a Yarn 2+ lock file when
+	// packageManager does not name a version.
+	defaultYarnBerryVersion = "4.18.1"
+	// npmrcSecret is the secret id mounted as the user's npm configuration
+	// (/root/.npmrc), which npm, pnpm and yarn all read: the usual way to
+	// hand a build a token for a private registry.
+	npmrcSecret = "npmrc"
+)
+
+// nodeBuildEnv quiets npm's check for a newer npm, which no build wants.
+var nodeBuildEnv = []string{"NPM_CONFIG_UPDATE_NOTIFIER=false"}
+
+// Package manager caches, in cache mounts: a rebuild reuses downloaded
+// packages and none of them lands in a layer.
+var (
+	npmCache  = plan.Mount{Kind: "cache", Target: "/root/.npm", ID: "appbuild-npm"}
+	pnpmStore = plan.Mount{Kind: "cache", Target: "/root/.cache/pnpm-store", ID: "appbuild-pnpm-store"}
+	yarnCache = plan.Mount{Kind: "cache", Target: "/root/.cache/yarn", ID: "appbuild-yarn"}
+	// Yarn berry's global folder holds its cache.
+	yarnBerryCache = plan.Mount{Kind: "cache", Target: "/root/.yarn/berry", ID: "appbuild-yarn-berry"}
+)
+
+// packageJSON is what the profile reads from package.json.
+type packageJSON struct {
+	Main                 string            `json:"main"`
+	Scripts              map[string]string `json:"scripts"`
+	Engines              json.RawMessage   `json:"engines"`
+	PackageManager       string            `json:"packageManager"`
+	Dependencies         map[string]string `json:"dependencies"`
+	OptionalDependencies map[string]string `json:"optionalDependencies"`
+	Pnpm                 struct {
+		OnlyBuiltDependencies []string `json:"onlyBuiltDependencies"`
+	} `json:"pnpm"`
+}
+
+// nodeManager is one package manager and how it installs.
+type nodeManager struct {
+	name string
+	lock string
+	// setup makes the manager available in the build image; nil when the
+	// image has it.
+	setup []string
+	cache plan.Mount
+	// install installs every dependency, dev ones included; prod only
+	// those the app runs with.
+	install, prod []string
+	// command runs the manager (scripts, tests).
+	command string
+	// env is set in the stages that install.
+	env []string
+	// indexEnv, when set, is the variable that names a private index for
+	// the manager (which takes no --registry option).
+	indexEnv string
+}
+
+// Plan installs dependencies and runs the build on the build platform, then
+// copies the app, the production dependencies and the probe into distroless
+// nodejs for the target platform.
+func (Node) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
+	if s.Packages != nil && len(s.Packages.Runtime) > 0 {
+		return nil, s.Errorf("packages.runtime", "runtime packages are not supported for node: the distroless nodejs image has no package manager")
+	}
+	if s.Runtime == "scratch" {
+		return nil, s.Errorf("runtime", "node needs a C library: use distroless (the default) or slim")
+	}
+	raw, err := env.Files.ReadFile("package.json")
+	if err != nil {
+		return nil, s.Errorf("language", "package.json not found in the app's directory: a node app needs one (npm init)")
+	}
+	var pkg packageJSON
+	if err := json.Unmarshal(raw, &pkg); err != nil {
+		return nil, s.Errorf("language", "package.json is not valid: %v", err)
+	}
+	pm, err := nodeManagerOf(s, env.Files, pkg)
+	if err != nil {
+		return nil, err
+	}
+	major, err := nodeMajor(s, env.Files, pkg)
+	if err != nil {
+		return nil, err
+	}
+	builder := nodeImage + ":" + major + "-slim"
+	main, err := nodeMain(s, pkg)
+	if err != nil {
+		return nil, err
+	}
+	buildStep, err := nodeBuildStep(s, pm, pkg)
+	if err != nil {
+		return nil, err
+	}
+
+	// Secrets and a private index reach every step that talks to a
+	// registry, and no other.
+	var secrets []plan.Mount
+	for _, sec := range s.Secrets {
+		m := plan.Mount{Kind: "secret", ID: sec.ID, Env: sec.Env}
+		if sec.Env == "" {
+			m.Target = "/run/secrets/" + sec.ID
+			if sec.ID == npmrcSecret {
+				m.Target = "/root/.npmrc"
+			}
+		}
+		secrets = append(secrets, m)
+	}
+	installEnv := append(slices.Clone(nodeBuildEnv), pm.env...)
+	withIndex := func(args []string) []string { return args }
+	if s.Dependencies != nil && s.Dependencies.Index != "" {
+		index := s.Dependencies.Index
+		if pm.indexEnv != "" {
+			installEnv = append(installEnv, pm.indexEnv+"="+index)
+		}
+		withIndex = func(args []string) []string {
+			if pm.indexEnv != "" && args[0] != "npm" {
+				return args
+			}
+			return append(slices.Clone(args), "--registry="+index)
+		}
+	}
+	depOrigin := []string{"dependencies", "language"}
+
+	// installSteps are the steps of a stage that installs from the lock
+	// file: build packages, the manager, the manifests, the install.
+	installSteps := func(install []string, name string) []plan.Step {
+		var steps []plan.Step
+		if s.Packages != nil && len(s.Packages.Build) > 0 {
+			steps = append(steps, plan.Step{
+				Name:   "apt-get update",
+				Origin: []string{"packages.build"},
+				Run:    &plan.Run{Args: []string{"apt-get", "update"}},
+			}, plan.Step{
+				Name:   "apt-get install " + strings.Join(s.Packages.Build, " "),
+				Origin: []string{"packages.build"},
+				Run: &plan.Run{
+					Args: append([]string{"apt-get", "install", "-y", "--no-install-recommends", "--"}, s.Packages.Build...),
+					Env:  []string{"DEBIAN_FRONTEND=noninteractive"},
+				},
+			})
+		}
+		if pm.setup != nil {
+			steps = append(steps, plan.Step{
+				Name:   strings.Join(pm.setup, " "),
+				Origin: depOrigin,
+				Run:    &plan.Run{Args: withIndex(pm.setup), Mounts: append([]plan.Mount{npmCache}, secrets...)},
+			})
+		}
+		steps = append(steps, nodeManifestCopies(s, env.Files, pm)...)
+		steps = append(steps, plan.Step{
+			Name:   name,
+			Origin: depOrigin,
+			Run:    &plan.Run{Args: withIndex(install), Mounts: append([]plan.Mount{pm.cache}, secrets...)},
+		})
+		return steps
+	}
+
+	// deps: every dependency, for the build script and the tests.
+	deps := plan.Stage{
+		Name:            "deps",
+		From:            plan.Base{Image: builder},
+		OnBuildPlatform: true,
+		Env:             installEnv,
+		Workdir:         appDir,
+		Steps:           installSteps(pm.install, strings.Join(pm.install, " ")),
+	}
+	// build: the source on top, and the build script.
+	build := plan.Stage{
+		Name:            "build",
+		From:            plan.Base{Stage: "deps"},
+		OnBuildPlatform: true,
+		Workdir:         appDir,
+		Steps: []plan.Step{{
+			Name:   "copy source",
+			Origin: []string{"dir", "language"},
+			Copy:   &plan.Copy{Paths: []string{"."}, Dest: appDir + "/"},
+		}},
+	}
+	if buildStep != nil {
+		build.Steps = append(build.Steps, *buildStep)
+	}
+	test := plan.Stage{
+		Name:            "test",
+		From:            plan.Base{Stage: "build"},
+		OnBuildPlatform: true,
+		Workdir:         appDir,
+		Steps: []plan.Step{{
+			Name:   pm.name + " test",
+			Origin: []string{"test"},
+			Run:    &plan.Run{Args: testCommand(s, []string{pm.command, "test"})},
+		}},
+	}
+	// app: the source and the built output, without the development
+	// node_modules, which the production install replaces.
+	app := plan.Stage{
+		Name:            "app",
+		From:            plan.Base{Stage: "build"},
+		OnBuildPlatform: true,
+		Workdir:         appDir,
+		Steps: []plan.Step{{
+			Name:   "remove development node_modules",
+			Origin: []string{"dependencies"},
+			Run:    &plan.Run{Args: []string{"rm", "-rf", appDir + "/node_modules"}},
+		}},
+	}
+	stages := []plan.Stage{deps, build, test, app}
+
+	runtimeBase, node := nodeRuntime(s, major)
+	runtime := plan.Stage{
+		Name: "runtime",
+		From: runtimeBase,
+		Steps: []plan.Step{{
+			Name:   "copy app",
+			Origin: []string{"dir", "build"},
+			Copy:   &plan.Copy{FromStage: "app", Paths: []string{appDir}, Dest: appDir, Owner: rootOwner},
+		}},
+	}
+	if len(pkg.Dependencies)+len(pkg.OptionalDependencies) > 0 {
+		// prod-deps: the production dependencies alone, from the lock
+		// file again (the cache makes it a local copy). It does not depend
+		// on the source, so a source change never reinstalls them.
+		native, err := nodeNativeProd(pm, env.Files, pkg)
+		if err != nil {
+			return nil, s.Errorf("language", "%s: %v", pm.lock, err)
+		}
+		prod := plan.Stage{
+			Name:            "prod-deps",
+			From:            plan.Base{Image: builder},
+			OnBuildPlatform: !(native && !samePlatform(env.BuildPlatform, env.TargetPlatform)),
+			Env:             installEnv,
+			Workdir:         appDir,
+			Steps:           installSteps(pm.prod, strings.Join(pm.prod, " ")),
+		}
+		stages = append(stages, prod)
+		runtime.Steps = append(runtime.Steps, plan.Step{
+			Name:   "copy node_modules",
+			Origin: []string{"dependencies"},
+			Copy:   &plan.Copy{FromStage: "prod-deps", Paths: []string{appDir + "/node_modules"}, Dest: appDir + "/node_modules", Owner: rootOwner},
+		})
+	}
+	if needsProbe(s) {
+		stages = append(stages, probeStage(golangImage+":"+defaultGoVersion, env.TargetPlatform))
+		runtime.Steps = append(runtime.Steps, probeCopy())
+	}
+	stages = append(stages, runtime)
+
+	img, err := runtimeImage(s, []string{node, path.Join(appDir, main)})
+	if err != nil {
+		return nil, err
+	}
+	img.Env = withDefaultEnv(img.Env, "NODE_ENV", "production")
+	return &plan.Plan{ContextDir: s.Dir, Stages: stages, Final: "runtime", Test: "test", Image: img}, nil
+}
+
+// nodeRuntime is the runtime base image and where node is in it.
+func nodeRuntime(s *spec.Spec, major string) (plan.Base, string) {
+	if s.Runtime == "slim" {
+		return plan.Base{Image: nodeImage + ":" + major + "-slim"}, slimNode
+	}
+	ref := distrolessNodejs + major + "-debian13:nonroot"
+	if runsAsRoot(s) {
+		ref = distrolessNodejs + major + "-debian13:latest"
+	}
+	return plan.Base{Image: ref}, distrolessNode
+}
+
+// nodeLocks are the lock files in the order they are looked for.
+var nodeLocks = []struct{ file, manager string }{
+	{"package-lock.json", "npm"},
+	{"npm-shrinkwrap.json", "npm"},
+	{"pnpm-lock.yaml", "pnpm"},
+	{"yarn.lock", "yarn"},
+}
+
+// nodeManagerOf picks the package manager: the spec's, or the one whose lock
+// file the app has (package.json's packageManager decides between several).
+func nodeManagerOf(s *spec.Spec, files Files, pkg packageJSON) (nodeManager, error) {
+	pmName, pmVersion, _ := strings.Cut(pkg.PackageManager, "@")
+	pmVersion, _, _ = strings.Cut(pmVersion, "+") // "10.1.0+sha512.…"
+	want, wantPath := "", "language"
+	if s.Dependencies != nil && s.Dependencies.Manager != "" {
+		want, wantPath = s.Dependencies.Manager, "dependencies.manager"
+	}
+	var found []struct{ file, manager string }
+	for _, l := range nodeLocks {
+		if exists(files, l.file) {
+			found = append(found, l)
+		}
+	}
+	lock, manager := "", ""
+	for _, l := range found {
+		switch {
+		case want != "" && l.manager != want:
+			continue
+		case want == "" && pmName != "" && l.manager != pmName && slices.ContainsFunc(found, func(f struct{ file, manager string }) bool { return f.manager == pmName }):
+			continue
+		}
+		lock, manager = l.file, l.manager
+		break
+	}
+	if lock == "" {
+		if want != "" {
+			return nodeManager{}, s.Errorf(wantPath, "dependencies.manager is %s but the app has no %s lock file: appbuild installs from a lock file only; run %s install and commit it", want, want, want)
+		}
+		return nodeManager{}, s.Errorf(wantPath, "package.json has no lock file next to it (package-lock.json, pnpm-lock.yaml or yarn.lock): appbuild installs from a lock file only; run npm install (or pnpm or yarn) and commit the lock file")
+	}
+	switch manager {
+	case "npm":
+		return nodeManager{
+			name: "npm", command: "npm", lock: lock, cache: npmCache,
+			install: []string{"npm", "ci", "--no-audit", "--no-fund"},
+			prod:    []string{"npm", "ci", "--omit=dev", "--no-audit", "--no-fund"},
+		}, nil
+	case "pnpm":
+		version := defaultPnpmVersion
+		if pmName == "pnpm" && pmVersion != "" {
+			if !semverRe.MatchString(pmVersion) {
+				return nodeManager{}, s.Errorf(wantPath, "package.json's packageManager %q does not name an exact pnpm version", pkg.PackageManager)
+			}
+			version = pmVersion
+		}
+		store := "--store-dir=" + pnpmStore.Target
+		return nodeManager{
+			name: "pnpm", command: "pnpm", lock: lock, cache: pnpmStore,
+			setup:   []string{"npm", "install", "--global", "--no-audit", "--no-fund", "pnpm@" + version},
+			install: []string{"pnpm", "install", "--frozen-lockfile", store},
+			prod:    []string{"pnpm", "install", "--frozen-lockfile", "--prod", store},
+		}, nil
+	default:
+		data, _ := files.ReadFile(lock)
+		if strings.Contains("\n"+string(data), "\n__metadata:") {
+			return yarnBerry(s, wantPath, pkg, pmName, pmVersion, lock)
+		}
+		// Yarn classic is in the node images. Its cache is not safe for two
+		// installs at once: the mutex file lives in the shared cache mount.
+		cache := []string{"--cache-folder", yarnCache.Target, "--mutex", "file:" + yarnCache.Target + "/.appbuild-mutex"}
+		return nodeManager{
+			name: "yarn", command: "yarn", lock: lock, cache: yarnCache,
+			install: append([]string{"yarn", "install", "--frozen-lockfile", "--non-interactive"}, cache...),
+			prod:    append([]string{"yarn", "install", "--frozen-lockfile", "--non-interactive", "--production"}, cache...),
+		}, nil
+	}
+}
+
+// yarnBerry is Yarn 2 and later. It is not in the node images (they carry
+// Yarn classic as yarn), so the version package.json's packageManager names
+// is installed from the npm registry (@yarnpkg/cli-dist) beside it, in
+// /opt/yarn-berry. Berry links Plug'n'Play by default, with no node_modules;
+// appbuild makes it link node_modules (YARN_NODE_LINKER), which the runtime
+// image takes the production dependencies from, and which every package
+// works with. Berry reads no .npmrc: a registry token reaches it as an
+// environment secret, YARN_NPM_AUTH_TOKEN.
+func yarnBerry(s *spec.Spec, wantPath string, pkg packageJSON, pmName, pmVersion, lock string) (nodeManager, error) {
+	version := defaultYarnBerryVersion
+	if pmName == "yarn" && pmVersion != "" && !strings.HasPrefix(pmVersion, "1.") {
+		if !semverRe.MatchString(pmVersion) {
+			return nodeManager{}, s.Errorf(wantPath, "package.json's packageManager %q does not name an exact yarn version", pkg.PackageManager)
+		}
+		version = pmVersion
+	}
+	const prefix = "/opt/yarn-berry"
+	yarn := prefix + "/bin/yarn"
+	return nodeManager{
+		name: "yarn", command: yarn, lock: lock, cache: yarnBerryCache,
+		setup:    []string{"npm", "install", "--global", "--prefix=" + prefix, "--no-audit", "--no-fund", "@yarnpkg/cli-dist@" + version},
+		install:  []string{yarn, "install", "--immutable"},
+		prod:     []string{yarn, "workspaces", "focus", "--all", "--production"},
+		indexEnv: "YARN_NPM_REGISTRY_SERVER",
+		env: []string{
+			"YARN_ENABLE_GLOBAL_CACHE=true",
+			"YARN_ENABLE_TELEMETRY=false",
+			"YARN_GLOBAL_FOLDER=" + yarnBerryCache.Target,
+			"YARN_NODE_LINKER=node-modules",
+		},
+	}, nil
+}
+
+var semverRe = regexp.MustCompile(`^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`)
+
+// nodeConfigFiles configure the package managers' installs; each one the
+// app has is copied with the manifests. (The frontend lets a profile see
+// only the files it loads to plan a build: a file it does not load is
+// copied when listed in dependencies.files.)
+var nodeConfigFiles = []string{".npmrc", ".yarnrc", ".yarnrc.yml", "pnpm-workspace.yaml", ".pnpmfile.cjs"}
+
+// nodeManifestCopies copies package.json, the lock file, the managers'
+// configuration files and the spec's dependency files into /app before the
+// install. Files in sub-directories (patches, say) keep their path.
+func nodeManifestCopies(s *spec.Spec, files Files, pm nodeManager) []plan.Step {
+	copies := []string{"package.json", pm.lock}
+	for _, f := range nodeConfigFiles {
+		if exists(files, f) {
+			copies = append(copies, f)
+		}
+	}
+	if s.Dependencies != nil {
+		for _, f := range s.Dependencies.Files {
+			if !slices.Contains(copies, f) {
+				copies = append(copies, f)
+			}
+		}
+	}
+	var top []string
+	var steps []plan.Step
+	for _, f := range copies {
+		if strings.Contains(f, "/") {
+			steps = append(steps, plan.Step{
+				Name:   "copy " + f,
+				Origin: []string{"dependencies", "language"},
+				Copy:   &plan.Copy{Paths: []string{f}, Dest: path.Join(appDir, f)},
+			})
+			continue
+		}
+		top = append(top, f)
+	}
+	if len(top) > 0 {
+		steps = append([]plan.Step{{
+			Name:   "copy " + strings.Join(top, " "),
+			Origin: []string{"dependencies", "language"},
+			Copy:   &plan.Copy{Paths: top, Dest: appDir + "/"},
+		}}, steps...)
+	}
+	return steps
+}
+
+// nodeBuildStep is the build stage's build step: the spec's build_command,
+// the package.json script the spec names, or the "build" script when the app
+// has one.
+func nodeBuildStep(s *spec.Spec, pm nodeManager, pkg packageJSON) (*plan.Step, error) {
+	if len(s.BuildCommand) > 0 {
+		return &plan.Step{Name: strings.Join(s.BuildCommand, " "), Origin: []string{"build_command"}, Run: &plan.Run{Args: s.BuildCommand}}, nil
+	}
+	script := s.Build
+	if script == "" {
+		if _, ok := pkg.Scripts["build"]; !ok {
+			return nil, nil
+		}
+		script = "build"
+	}
+	if strings.HasPrefix(script, "-") {
+		return nil, s.Errorf("build", "%q is not a script name", script)
+	}
+	if _, ok := pkg.Scripts[script]; !ok {
+		names := make([]string, 0, len(pkg.Scripts))
+		for name := range pkg.Scripts {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		have := "it has none"
+		if len(names) > 0 {
+			have = "it has " + strings.Join(names, ", ")
+		}
+		return nil, s.Errorf("build", "package.json has no %q script to build with (%s)", script, have)
+	}
+	args := []string{pm.command, "run", script}
+	return &plan.Step{Name: strings.Join(args, " "), Origin: []string{"build"}, Run: &plan.Run{Args: args}}, nil
+}
+
+// startScriptRe is a start script that only runs node on a file.
+var startScriptRe = regexp.MustCompile(`^node\s+([A-Za-z0-9_./-]+\.[cm]?js)$`)
+
+// nodeMain is the file the image runs: package.json's main, else the file a
+// plain "node FILE" start script runs, else index.js.
+func nodeMain(s *spec.Spec, pkg packageJSON) (string, error) {
+	main := pkg.Main
+	if main == "" {
+		if m := startScriptRe.FindStringSubmatch(strings.TrimSpace(pkg.Scripts["start"])); m != nil {
+			main = m[1]
+		}
+	}
+	if main == "" {
+		main = "index.js"
+	}
+	clean, err := spec.CleanPath(main)
+	if err != nil || clean == "." {
+		if len(s.Entrypoint) > 0 {
+			return "index.js", nil // not used
+		}
+		return "", s.Errorf("language", "package.json's main %q is not a file inside the app; set entrypoint", main)
+	}
+	return clean, nil
+}
+
+var majorRe = regexp.MustCompile(`^v?(\d+)(\.[0-9x*]+)*$`)
+
+// nodeMajor is the Node.js major version of both images: the spec's
+// version, else .nvmrc or .node-version, else package.json's engines.node,
+// else the default. Images exist per major version only.
+func nodeMajor(s *spec.Spec, files Files, pkg packageJSON) (string, error) {
+	if s.Version != "" {
+		m := majorRe.FindStringSubmatch(s.Version)
+		if m == nil {
+			return "", s.Errorf("version", "%q is not a Node.js version: write the major version, like \"24\"", s.Version)
+		}
+		return strings.TrimLeft(m[1], "0"), nil
+	}
+	for _, f := range []string{".nvmrc", ".node-version"} {
+		data, err := files.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		line, _, _ := strings.Cut(strings.TrimSpace(string(data)), "\n")
+		if m := majorRe.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
+			return strings.TrimLeft(m[1], "0"), nil
+		}
+		return "", s.Errorf("language", "%s holds %q: appbuild needs a version number there, like 24", f, strings.TrimSpace(line))
+	}
+	var engines map[string]any
+	if json.Unmarshal(pkg.Engines, &engines) == nil {
+		if r, ok := engines["node"].(string); ok {
+			if major := enginesMajor(r); major != "" {
+				return major, nil
+			}
+		}
+	}
+	return defaultNodeMajor, nil
+}
+
+var rangePartRe = regexp.MustCompile(`^(>=|>|\^|~|=)?\s*v?(\d+)`)
+
+// enginesMajor picks a major version that satisfies an engines.node range:
+// the highest major any of its alternatives names, or the default when an
+// alternative is open-ended (">=20") and the default satisfies it.
+func enginesMajor(r string) string {
+	def, _ := strconv.Atoi(defaultNodeMajor)
+	best := 0
+	for _, alt := range strings.Split(r, "||") {
+		alt = strings.TrimSpace(alt)
+		m := rangePartRe.FindStringSubmatch(alt)
+		if m == nil {
+			continue
+		}
+		n, _ := strconv.Atoi(m[2])
+		open := (m[1] == ">=" || m[1] == ">") && !strings.Contains(alt, "<")
+		if open && def >= n {
+			n = def
+		}
+		best = max(best, n)
+	}
+	if best == 0 {
+		return ""
+	}
+	return strconv.Itoa(best)
+}
+
+// nodeNativeProd reports whether a production dependency has native code
+// (see Node); when the lock file cannot tell, it says yes.
+func nodeNativeProd(pm nodeManager, files Files, pkg packageJSON) (bool, error) {
+	data, err := files.ReadFile(pm.lock)
+	if err != nil {
+		return true, nil
+	}
+	switch pm.name {
+	case "npm":
+		return npmNativeProd(data)
+	case "pnpm":
+		return pnpmNativeProd(data, pkg)
+	}
+	return true, nil
+}
+
+// npmNativeProd reads package-lock.json (version 2 or 3).
+func npmNativeProd(data []byte) (bool, error) {
+	var lock struct {
+		Packages map[string]struct {
+			Dev              bool     `json:"dev"`
+			HasInstallScript bool     `json:"hasInstallScript"`
+			OS               []string `json:"os"`
+			CPU              []string `json:"cpu"`
+		} `json:"packages"`
+	}
+	if err := json.Unmarshal(data, &lock); err != nil {
+		return false, fmt.Errorf("not valid JSON: %v", err)
+	}
+	if lock.Packages == nil {
+		return true, nil // lockfileVersion 1 records no install scripts
+	}
+	for key, p := range lock.Packages {
+		if key == "" || p.Dev {
+			continue
+		}
+		if p.HasInstallScript || len(p.OS) > 0 || len(p.CPU) > 0 {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// pnpmNativeProd reads pnpm-lock.yaml: version 9 by walking production's
+// closure from the importer through the snapshots, version 6 by its dev
+// flags.
+func pnpmNativeProd(data []byte, pkg packageJSON) (bool, error) {
+	type pnpmPackage struct {
+		Dev           *bool    `yaml:"dev"`
+		RequiresBuild bool     `yaml:"requiresBuild"`
+		OS            []string `yaml:"os"`
+		CPU           []string `yaml:"cpu"`
+	}
+	type deps struct {
+		Dependencies         map[string]yaml.Node `yaml:"dependencies"`
+		OptionalDependencies map[string]yaml.Node `yaml:"optionalDependencies"`
+	}
+	var lock struct {
+		LockfileVersion string                 `yaml:"lockfileVersion"`
+		Importers       map[string]deps        `yaml:"importers"`
+		Packages        map[string]pnpmPackage `yaml:"packages"`
+		Snapshots       map[string]deps        `yaml:"snapshots"`
+	}
+	if err := yaml.Unmarshal(data, &lock); err != nil {
+		return false, fmt.Errorf("not valid YAML: %v", err)
+	}
+	native := func(p pnpmPackage) bool { return p.RequiresBuild || len(p.OS) > 0 || len(p.CPU) > 0 }
+	if lock.Snapshots == nil {
+		// Version 6 and older: each package says whether it is dev-only.
+		for _, p := range lock.Packages {
+			if (p.Dev == nil || !*p.Dev) && native(p) {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	importer, ok := lock.Importers["."]
+	if !ok {
+		return true, nil
+	}
+	// A dependency's version is "1.2.3", "1.2.3(peer@4.5.6)" or, for an
+	// alias, "name@1.2.3"; links to local directories are not packages.
+	key := func(name string, v yaml.Node) string {
+		version := v.Value
+		if v.Kind == yaml.MappingNode { // importers: {specifier, version}
+			for i := 0; i+1 < len(v.Content); i += 2 {
+				if v.Content[i].Value == "version" {
+					version = v.Content[i+1].Value
+				}
+			}
+		}
+		if strings.HasPrefix(version, "link:") || strings.HasPrefix(version, "file:") {
+			return ""
+		}
+		if base, _, _ := strings.Cut(version, "("); strings.LastIndex(base, "@") > 0 {
+			return version // an alias: the snapshot is the named package's
+		}
+		return name + "@" + version
+	}
+	seen := map[string]bool{}
+	var queue []string
+	push := func(d deps) {
+		for _, m := range []map[string]yaml.Node{d.Dependencies, d.OptionalDependencies} {
+			for name, v := range m {
+				if k := key(name, v); k != "" && !seen[k] {
+					seen[k] = true
+					queue = append(queue, k)
+				}
+			}
+		}
+	}
+	push(importer)
+	for len(queue) > 0 {
+		k := queue[0]
+		queue = queue[1:]
+		bare, _, _ := strings.Cut(k, "(") // packages are keyed without peers
+		if native(lock.Packages[bare]) {
+			return true, nil
+		}
+		if at := strings.LastIndex(bare, "@"); at > 0 && slices.Contains(pkg.Pnpm.OnlyBuiltDependencies, bare[:at]) {
+			return true, nil
+		}
+		push(lock.Snapshots[k])
+	}
+	return false, nil
+}
+
+// samePlatform reports whether two platforms run the same binaries.
+func samePlatform(a, b ocispecs.Platform) bool {
+	return a.OS == b.OS && a.Architecture == b.Architecture && a.Variant == b.Variant
+}
+
+// withDefaultEnv adds KEY=value to a sorted env list unless KEY is set.
+func withDefaultEnv(env []string, key, value string) []string {
+	m := map[string]string{}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	if _, ok := m[key]; !ok {
+		m[key] = value
+	}
+	return sortedEnv(m)
+}

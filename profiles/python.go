@@ -1,0 +1,438 @@
+package profiles
+
+import (
+	"bytes"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/org/appbuild/plan"
+	"github.com/org/appbuild/spec"
+)
+
+// Python plans Python apps: a virtual environment built on Debian's own
+// python3, then copied with the app's source onto distroless python3.
+//
+// # The interpreter
+//
+// gcr.io/distroless/python3-debian13 runs Debian 13's Python 3.13 at
+// /usr/bin/python3.13, and its version cannot be chosen. A virtual
+// environment is a directory of links to the interpreter that made it plus
+// the packages installed in it: made on another Python (python:3.13-slim has
+// its own build in /usr/local) it breaks at start. So the build stage is
+// debian:trixie-slim with Debian's python3 installed by apt (an apt cache
+// mount; the same Debian release and the same interpreter path as the
+// runtime, the way distroless's own Python example builds), and the venv is
+// made at /venv, the path it has at run time, so /venv/bin/python links to
+// /usr/bin/python3.13, which exists on distroless. version may be left out
+// or be "3.13"; anything else (in version or .python-version) is an error
+// that says why.
+//
+// # Dependencies
+//
+// The manifests are copied and installed before the source, with pip's cache
+// as a cache mount, so a source-only change never reinstalls them:
+//
+//   - pip: requirements.txt (or dependencies.files), installed with the
+//     venv's pip;
+//   - poetry: pyproject.toml and poetry.lock; Debian's Poetry exports the
+//     lock's main group with its hashes, and pip installs exactly that
+//     (--require-hashes --no-deps), so the same index setting and secrets
+//     serve both managers;
+//   - uv is not planned yet: no uv binary can be installed on the build stage
+//     (Debian 13 does not package it).
+//
+// A private or mirror index is dependencies.index (pip's index-url, written
+// to the build stage's /etc/pip.conf);
+// credentials come as build secrets: `secrets: [{id: pip_index_url, env:
+// PIP_INDEX_URL}]` with `--secret id=pip_index_url,env=...` replaces the
+// index URL with one that carries a token, on the install step only. A
+// secret is never written to a layer, an env or the history.
+//
+// After the install, pip itself is uninstalled from the venv and everything
+// is compiled to byte-code with unchecked-hash validation (the .pyc files
+// stay valid whatever time the copies get, and a read-only root never makes
+// Python recompile). The runtime image gets /venv and /app only, owned by
+// root: no pip, no compiler, no cache, no shell.
+//
+// # What runs
+//
+//   - build: a module (`build: app` runs `python -m app`) or a script
+//     (`build: main.py` runs `python /app/main.py`);
+//   - entrypoint (and cmd): any command, such as a server with its
+//     arguments (`entrypoint: [gunicorn, --bind, "0.0.0.0:8080", app:app]`);
+//     /venv/bin comes first in PATH, so console scripts and python resolve
+//     to the venv's;
+//   - cmd alone: arguments to the venv's python.
+//
+// build and entrypoint cannot both be set. The working directory is /app.
+//
+// # Platforms
+//
+// Pure-Python wheels are the same on every platform: the build stage runs
+// once on $BUILDPLATFORM and its venv is copied into every target's image
+// (its python links to /usr/bin/python3.13, the same path on amd64 and
+// arm64). Native code is not: a wheel with compiled extensions, or a
+// package built from source, must be installed for the target. The plan
+// moves the build stage to the target platform (under emulation) when the
+// spec asks for build packages (packages.build, such as gcc and
+// python3-dev); a binary wheel from the index without build packages is
+// installed for the build platform, and a cross build then fails at its
+// native-code check step instead of producing an image that cannot run.
+type Python struct{}
+
+var _ Profile = Python{}
+
+const (
+	pythonVersion     = "3.13"
+	pythonInterpreter = "/usr/bin/python3.13"
+	distrolessPython  = "gcr.io/distroless/python3-debian13"
+	// venvDir is the virtual environment, at the same path in the build
+	// stage and the runtime image.
+	venvDir    = "/venv"
+	venvPython = venvDir + "/bin/python"
+	// The runtime PATH: distroless's, after the venv's bin.
+	pythonPath = venvDir + "/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	// exportedRequirements is where Poetry's export goes in the build stage.
+	exportedRequirements = "/tmp/appbuild-requirements.txt"
+)
+
+var (
+	pipCache  = plan.Mount{Kind: "cache", Target: "/root/.cache/pip", ID: "appbuild-pip"}
+	aptCache  = plan.Mount{Kind: "cache", Target: "/var/cache/apt", ID: "appbuild-apt-cache-trixie"}
+	aptLists  = plan.Mount{Kind: "cache", Target: "/var/lib/apt/lists", ID: "appbuild-apt-lists-trixie"}
+	moduleRe  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+	pyVersion = regexp.MustCompile(`^\s*(?:python-?|cpython-?)?(\d+\.\d+)`)
+)
+
+// aptInstall installs Debian packages in one step: the lists and the
+// downloaded packages stay in cache mounts (Debian images delete downloaded
+// packages after each install, so that setting is removed first, as
+// BuildKit's documentation shows for apt cache mounts). The mounts are
+// shared by concurrent builds and apt refuses to wait for another apt's
+// lock, so a flock on the lists mount runs one apt at a time. The script
+// is fixed; the package names are its arguments ("$@"), never shell text.
+const aptInstall = `set -e
+rm -f /etc/apt/apt.conf.d/docker-clean
+echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' >/etc/apt/apt.conf.d/keep-cache
+exec flock /var/lib/apt/lists/appbuild.lock sh -c 'apt-get update -qq && apt-get install -qq -y --no-install-recommends "$@"' apt-install "$@"`
+
+// Plan builds the venv and compiles the app on debian:trixie-slim with
+// Debian's python3, then copies both onto distroless python3.
+func (Python) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
+	if err := pythonVersionOK(s, env.Files); err != nil {
+		return nil, err
+	}
+	switch s.Runtime {
+	case "", "distroless":
+	default:
+		return nil, s.Errorf("runtime", "runtime %s is not supported for python: the venv runs on distroless python3 (Debian's Python 3.13)", s.Runtime)
+	}
+	if s.Packages != nil && len(s.Packages.Runtime) > 0 {
+		return nil, s.Errorf("packages.runtime", "runtime packages are not supported for python: distroless python3 has no package manager")
+	}
+	if s.BuildCommand != nil {
+		return nil, s.Errorf("build_command", "build_command is not supported for python: dependencies are installed from the lock file and the source is compiled to byte-code")
+	}
+	entrypoint, err := pythonEntrypoint(s)
+	if err != nil {
+		return nil, err
+	}
+	manager, depFiles, err := pythonManager(s, env.Files)
+	if err != nil {
+		return nil, err
+	}
+
+	aptPackages := []string{"python3", "python3-venv"}
+	if manager == "poetry" {
+		aptPackages = append(aptPackages, "python3-poetry", "python3-poetry-plugin-export")
+	}
+	var buildPackages []string
+	if s.Packages != nil {
+		buildPackages = s.Packages.Build
+	}
+	// Native code is built where it runs: with build packages the stage
+	// runs on the target platform.
+	native := len(buildPackages) > 0
+
+	install := pipInstall(s, manager, depFiles)
+	steps := []plan.Step{{
+		Name:   "apt-get install " + strings.Join(append(slices.Clone(aptPackages), buildPackages...), " "),
+		Origin: []string{"language"},
+		Run: &plan.Run{
+			Args:   append(append([]string{"sh", "-c", aptInstall, "apt-install"}, aptPackages...), buildPackages...),
+			Env:    []string{"DEBIAN_FRONTEND=noninteractive"},
+			Mounts: []plan.Mount{aptCache, aptLists},
+		},
+	}, {
+		Name:   "python3.13 -m venv " + venvDir,
+		Origin: []string{"language"},
+		Run:    &plan.Run{Args: []string{pythonInterpreter, "-m", "venv", venvDir}},
+	}, {
+		Name:   "copy " + strings.Join(depFiles, " "),
+		Origin: []string{"dependencies", "language"},
+		Copy:   &plan.Copy{Paths: depFiles, Dest: appDir + "/"},
+	}}
+	if manager == "poetry" {
+		steps = append(steps, plan.Step{
+			Name:   "poetry export",
+			Origin: []string{"dependencies"},
+			Run: &plan.Run{
+				Args: []string{"poetry", "export", "--only", "main", "--without-urls",
+					"--format", "requirements.txt", "--output", exportedRequirements},
+				Env: []string{"POETRY_NO_INTERACTION=1", "POETRY_VIRTUALENVS_CREATE=false"},
+			},
+		})
+	}
+	if d := s.Dependencies; d != nil && d.Index != "" {
+		// The index is pip's site-wide setting, in the build stage only: a
+		// secret that sets PIP_INDEX_URL (a URL with a token) overrides it.
+		steps = append(steps, plan.Step{
+			Name:   "write /etc/pip.conf (dependencies.index)",
+			Origin: []string{"dependencies.index"},
+			Write:  &plan.Write{Path: "/etc/pip.conf", Data: []byte("[global]\nindex-url = " + d.Index + "\n"), Mode: 0o644},
+		})
+	}
+	steps = append(steps, install, plan.Step{
+		Name:   "pip uninstall pip",
+		Origin: []string{"dependencies"},
+		Run:    &plan.Run{Args: []string{venvPython, "-m", "pip", "uninstall", "--quiet", "--yes", "pip"}},
+	}, plan.Step{
+		Name:   "compileall " + venvDir,
+		Origin: []string{"dependencies"},
+		Run:    &plan.Run{Args: compileAll(venvDir)},
+	})
+	steps = append(steps, plan.Step{
+		Name:   "copy source",
+		Origin: []string{"dir", "language"},
+		Copy:   &plan.Copy{Paths: []string{"."}, Dest: appDir + "/"},
+	}, plan.Step{
+		Name:   "compileall " + appDir,
+		Origin: []string{"build"},
+		Run:    &plan.Run{Args: compileAll(appDir)},
+	})
+	// Last, so that every step before it is the same for all targets and
+	// runs once.
+	if env.TargetPlatform.Architecture != env.BuildPlatform.Architecture && !native {
+		steps = append(steps, plan.Step{
+			Name:   "check the venv has no native code",
+			Origin: []string{"dependencies", "platforms"},
+			Run:    &plan.Run{Args: []string{venvPython, "-c", noNativeCode, venvDir}},
+		})
+	}
+
+	build := plan.Stage{
+		Name:            "build",
+		From:            plan.Base{Image: debianSlim},
+		OnBuildPlatform: !native,
+		Workdir:         appDir,
+		Env:             []string{"PIP_DISABLE_PIP_VERSION_CHECK=1", "PIP_NO_INPUT=1", "PIP_ROOT_USER_ACTION=ignore"},
+		Steps:           steps,
+	}
+	test := plan.Stage{
+		Name:            "test",
+		From:            plan.Base{Stage: "build"},
+		OnBuildPlatform: !native,
+		Steps: []plan.Step{{
+			Name:   "python -m unittest",
+			Origin: []string{"test"},
+			Run: &plan.Run{
+				Args: testCommand(s, []string{venvPython, "-m", "unittest", "discover", "-s", appDir}),
+				Env:  []string{"PATH=" + pythonPath, "VIRTUAL_ENV=" + venvDir},
+			},
+		}},
+	}
+	runtime := plan.Stage{
+		Name: "runtime",
+		From: pythonRuntimeBase(s),
+		Steps: []plan.Step{{
+			Name:   "copy " + venvDir,
+			Origin: []string{"dependencies"},
+			Copy:   &plan.Copy{FromStage: "build", Paths: []string{venvDir}, Dest: venvDir, Owner: rootOwner},
+		}, {
+			Name:   "copy " + appDir,
+			Origin: []string{"build"},
+			Copy:   &plan.Copy{FromStage: "build", Paths: []string{appDir}, Dest: appDir, Owner: rootOwner},
+		}},
+	}
+	stages := []plan.Stage{build, test}
+	if needsProbe(s) {
+		stages = append(stages, probeStage(golangImage+":"+defaultGoVersion, env.TargetPlatform))
+		runtime.Steps = append(runtime.Steps, probeCopy())
+	}
+	stages = append(stages, runtime)
+
+	img, err := runtimeImage(s, entrypoint)
+	if err != nil {
+		return nil, err
+	}
+	img.Env = withDefaults(img.Env, map[string]string{
+		"PATH":                    pythonPath,
+		"VIRTUAL_ENV":             venvDir,
+		"PYTHONUNBUFFERED":        "1",
+		"PYTHONDONTWRITEBYTECODE": "1",
+	})
+	return &plan.Plan{ContextDir: s.Dir, Stages: stages, Final: "runtime", Test: "test", Image: img}, nil
+}
+
+// pipInstall is the dependency step: the venv's pip, the index from the
+// spec, the secrets mounted for this step only, pip's cache in a mount.
+func pipInstall(s *spec.Spec, manager string, depFiles []string) plan.Step {
+	args := []string{venvPython, "-m", "pip", "install", "--no-compile"}
+	name := "pip install"
+	if manager == "poetry" {
+		args = append(args, "--require-hashes", "--no-deps", "--requirement", exportedRequirements)
+		name += " (poetry.lock)"
+	} else {
+		for _, f := range depFiles {
+			if strings.HasSuffix(f, ".txt") || strings.HasSuffix(f, ".in") {
+				args = append(args, "--requirement", path.Join(appDir, f))
+				name += " -r " + f
+			}
+		}
+	}
+	mounts := []plan.Mount{pipCache}
+	for _, sec := range s.Secrets {
+		m := plan.Mount{Kind: "secret", ID: sec.ID, Env: sec.Env}
+		if sec.Env == "" {
+			m.Target = "/run/secrets/" + sec.ID
+		}
+		mounts = append(mounts, m)
+	}
+	return plan.Step{
+		Name:   name,
+		Origin: []string{"dependencies"},
+		Run:    &plan.Run{Args: args, Mounts: mounts},
+	}
+}
+
+// compileAll compiles a tree to byte-code that Python uses without
+// checking times (the copies into the image change them) and that is the
+// same on every build.
+func compileAll(dir string) []string {
+	return []string{venvPython, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", dir}
+}
+
+// noNativeCode fails a cross build whose venv holds compiled extensions:
+// they were installed for the build platform and would not load on the
+// target.
+const noNativeCode = `import pathlib, sys
+found = sorted(str(p) for p in pathlib.Path(sys.argv[1]).rglob("*.so"))
+if found:
+    sys.exit("native code installed for the build platform, which a cross build cannot use:\n  "
+             + "\n  ".join(found[:10])
+             + "\nadd the build packages it needs (packages.build, for example [gcc, python3-dev]) "
+             + "so the dependencies are installed on the target platform")`
+
+// pythonRuntimeBase is distroless python3, as root only when asked.
+func pythonRuntimeBase(s *spec.Spec) plan.Base {
+	if runsAsRoot(s) {
+		return plan.Base{Image: distrolessPython + ":latest"}
+	}
+	return plan.Base{Image: distrolessPython + ":nonroot"}
+}
+
+// pythonVersionOK refuses a version other than the one distroless python3
+// runs, from the spec or from .python-version.
+func pythonVersionOK(s *spec.Spec, files Files) error {
+	if v := s.Version; v != "" && v != pythonVersion && !strings.HasPrefix(v, pythonVersion+".") {
+		return s.Errorf("version", "python %s cannot be had: distroless python3 runs Debian 13's Python %s, and a venv must run on the Python that made it; set version: %q", v, pythonVersion, pythonVersion)
+	}
+	if s.Version != "" {
+		return nil
+	}
+	if pin, err := files.ReadFile(".python-version"); err == nil {
+		line, _, _ := bytes.Cut(pin, []byte("\n"))
+		m := pyVersion.FindSubmatch(line)
+		if m != nil && string(m[1]) != pythonVersion {
+			return s.Errorf("language", ".python-version asks for Python %s, but distroless python3 runs Debian 13's Python %s; a venv must run on the Python that made it", m[1], pythonVersion)
+		}
+	}
+	return nil
+}
+
+// pythonEntrypoint is the runtime entrypoint: the module or script named by
+// build, or the venv's python for cmd alone; nil when the spec's own
+// entrypoint is used (runtimeImage puts it in).
+func pythonEntrypoint(s *spec.Spec) ([]string, error) {
+	b := s.Build
+	switch {
+	case b != "" && len(s.Entrypoint) > 0:
+		return nil, s.Errorf("build", "set either build (a module or script to run with the venv's python) or entrypoint, not both")
+	case len(s.Entrypoint) > 0:
+		return nil, nil
+	case strings.HasSuffix(b, ".py"):
+		return []string{venvPython, path.Join(appDir, path.Clean(b))}, nil
+	case b != "":
+		if !moduleRe.MatchString(b) {
+			return nil, s.Errorf("build", "%q is neither a module (app, app.main: run as python -m) nor a script (main.py)", b)
+		}
+		return []string{venvPython, "-m", b}, nil
+	case len(s.Cmd) > 0:
+		return []string{venvPython}, nil
+	}
+	return nil, s.Errorf("language", "say what runs: build: app (python -m app), build: main.py, or an entrypoint such as [gunicorn, --bind, \"0.0.0.0:8080\", app:app]")
+}
+
+// pythonManager picks the package manager and the files copied before the
+// install.
+func pythonManager(s *spec.Spec, files Files) (string, []string, error) {
+	manager := ""
+	var listed []string
+	if d := s.Dependencies; d != nil {
+		manager, listed = d.Manager, d.Files
+	}
+	if manager == "" {
+		switch {
+		case exists(files, "poetry.lock"):
+			manager = "poetry"
+		case exists(files, "uv.lock"):
+			manager = "uv"
+		case exists(files, "requirements.txt") || len(listed) > 0:
+			manager = "pip"
+		default:
+			return "", nil, s.Errorf("language", "no requirements.txt or poetry.lock in the app's directory: pin the dependencies in one (an app with none can have an empty requirements.txt)")
+		}
+	}
+	switch manager {
+	case "pip":
+		if len(listed) > 0 {
+			return manager, listed, nil
+		}
+		if !exists(files, "requirements.txt") {
+			return "", nil, s.Errorf("dependencies", "pip installs from requirements.txt, which is missing: add it or list the requirement files in dependencies.files")
+		}
+		return manager, []string{"requirements.txt"}, nil
+	case "poetry":
+		for _, f := range []string{"pyproject.toml", "poetry.lock"} {
+			if !exists(files, f) {
+				return "", nil, s.Errorf("dependencies", "poetry installs from pyproject.toml and poetry.lock; %s is missing (run poetry lock)", f)
+			}
+		}
+		out := []string{"pyproject.toml", "poetry.lock"}
+		for _, f := range listed {
+			if !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+		return manager, out, nil
+	case "uv":
+		return "", nil, s.Errorf("dependencies", "uv is not supported yet: no uv binary can be installed on the build stage (Debian 13 has no uv package); use pip (uv export --format requirements-txt > requirements.txt) or poetry")
+	}
+	return "", nil, s.Errorf("dependencies.manager", "%s does not install python dependencies; use pip or poetry", manager)
+}
+
+// withDefaults adds KEY=VALUE pairs to a sorted env unless the key is set,
+// and keeps it sorted.
+func withDefaults(env []string, defaults map[string]string) []string {
+	m := map[string]string{}
+	for k, v := range defaults {
+		m[k] = v
+	}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	return sortedEnv(m)
+}
