@@ -84,6 +84,9 @@ func stage(b *strings.Builder, p *plan.Plan, st plan.Stage, pins map[string]stri
 					} else {
 						fmt.Fprintf(b, " --mount=type=secret,id=%s,target=%s", m.ID, m.Target)
 					}
+					if m.Required {
+						b.WriteString(",required=true")
+					}
 				}
 			}
 			fmt.Fprintf(b, " %s\n", jsonArray(step.Run.Args))

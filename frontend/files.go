@@ -20,6 +20,7 @@ import (
 var manifests = []string{
 	"go.mod", "go.sum",
 	"package.json", "package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock", ".nvmrc", ".node-version",
+	".npmrc", ".yarnrc", ".yarnrc.yml", "pnpm-workspace.yaml", ".pnpmfile.cjs",
 	"pyproject.toml", "poetry.lock", "uv.lock", "pdm.lock", "requirements.txt", ".python-version",
 	"pom.xml", "build.gradle", "build.gradle.kts", ".java-version",
 	"Cargo.toml", "Cargo.lock", "rust-toolchain.toml", "rust-toolchain",

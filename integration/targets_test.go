@@ -23,7 +23,7 @@ func TestCallTargetsOutlineCheck(t *testing.T) {
 	if err != nil {
 		t.Fatalf("--call targets: %v\n%s", err, out)
 	}
-	for _, want := range []string{"image (default)", "compose", "dockerfile", "test", "the production runtime image"} {
+	for _, want := range []string{"image (default)", "compose", "dockerfile", "test", "scan", "the production runtime image"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--call targets lacks %q:\n%s", want, out)
 		}

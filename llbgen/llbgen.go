@@ -328,10 +328,14 @@ func (g *generator) run(s llb.State, r *plan.Run, cons []llb.ConstraintsOpt) llb
 			opts = append(opts, llb.AddMount(m.Target, llb.Scratch(),
 				llb.AsPersistentCacheDir(g.opt.CacheNamespace+m.ID, llb.CacheMountShared)))
 		case "secret":
+			secret := []llb.SecretOption{llb.SecretID(m.ID)}
+			if !m.Required {
+				secret = append(secret, llb.SecretOptional)
+			}
 			if m.Env != "" {
-				opts = append(opts, llb.AddSecret(m.Env, llb.SecretID(m.ID), llb.SecretAsEnv(true)))
+				opts = append(opts, llb.AddSecret(m.Env, append(secret, llb.SecretAsEnv(true))...))
 			} else {
-				opts = append(opts, llb.AddSecret(m.Target, llb.SecretID(m.ID)))
+				opts = append(opts, llb.AddSecret(m.Target, secret...))
 			}
 		}
 	}

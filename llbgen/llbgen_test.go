@@ -234,3 +234,52 @@ func dump(t *testing.T, def *llb.Definition) string {
 	}
 	return b.String()
 }
+
+// TestSecretsOptionalUnlessRequired: a declared secret that is not given
+// leaves the step to run without it, as in a Dockerfile, unless the spec
+// says it is required.
+func TestSecretsOptionalUnlessRequired(t *testing.T) {
+	data, err := os.ReadFile("../examples/py-flask/app.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = bytes.Replace(data, []byte("secrets:\n"), []byte("secrets:\n  - id: netrc\n    required: true\n"), 1)
+	s, err := spec.Parse("app.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := profiles.Python{}.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: amd64, Files: testfiles.Dir("../examples/py-flask")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := llbgen.Generate(context.Background(), pl, llbgen.Options{
+		BuildPlatform: amd64, TargetPlatform: amd64,
+		Context: llb.Local("context"), Resolver: fakeResolver{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := res.State.Marshal(context.Background(), llb.Platform(amd64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	optional := map[string]bool{}
+	for _, d := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(d); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range op.GetExec().GetMounts() {
+			if so := m.GetSecretOpt(); so != nil {
+				optional[so.ID] = so.Optional
+			}
+		}
+		for _, se := range op.GetExec().GetSecretenv() {
+			optional[se.ID] = se.Optional
+		}
+	}
+	want := map[string]bool{"pip_index_url": true, "netrc": false}
+	if fmt.Sprint(optional) != fmt.Sprint(want) {
+		t.Errorf("secret id → optional = %v, want %v", optional, want)
+	}
+}

@@ -89,6 +89,8 @@ type Mount struct {
 	// Env, for a secret, exposes it as this environment variable instead of
 	// a file.
 	Env string `json:"env,omitempty"`
+	// Required, for a secret, fails the step when the secret is not given.
+	Required bool `json:"required,omitempty"`
 }
 
 // Write creates one file with the given content.

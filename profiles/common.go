@@ -218,3 +218,21 @@ func testCommand(s *spec.Spec, def []string) []string {
 	}
 	return def
 }
+
+// secretMounts mounts the spec's secrets for a step that talks to a
+// registry: as the variable the spec names, else as a file at the path
+// files gives for its id, else under /run/secrets.
+func secretMounts(s *spec.Spec, files map[string]string) []plan.Mount {
+	var mounts []plan.Mount
+	for _, sec := range s.Secrets {
+		m := plan.Mount{Kind: "secret", ID: sec.ID, Env: sec.Env, Required: sec.Required}
+		if sec.Env == "" {
+			m.Target = "/run/secrets/" + sec.ID
+			if target, ok := files[sec.ID]; ok {
+				m.Target = target
+			}
+		}
+		mounts = append(mounts, m)
+	}
+	return mounts
+}

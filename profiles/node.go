@@ -149,17 +149,7 @@ func (Node) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 
 	// Secrets and a private index reach every step that talks to a
 	// registry, and no other.
-	var secrets []plan.Mount
-	for _, sec := range s.Secrets {
-		m := plan.Mount{Kind: "secret", ID: sec.ID, Env: sec.Env}
-		if sec.Env == "" {
-			m.Target = "/run/secrets/" + sec.ID
-			if sec.ID == npmrcSecret {
-				m.Target = "/root/.npmrc"
-			}
-		}
-		secrets = append(secrets, m)
-	}
+	secrets := secretMounts(s, map[string]string{npmrcSecret: "/root/.npmrc"})
 	installEnv := append(slices.Clone(nodeBuildEnv), pm.env...)
 	withIndex := func(args []string) []string { return args }
 	if s.Dependencies != nil && s.Dependencies.Index != "" {

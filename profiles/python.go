@@ -292,14 +292,7 @@ func pipInstall(s *spec.Spec, manager string, depFiles []string) plan.Step {
 			}
 		}
 	}
-	mounts := []plan.Mount{pipCache}
-	for _, sec := range s.Secrets {
-		m := plan.Mount{Kind: "secret", ID: sec.ID, Env: sec.Env}
-		if sec.Env == "" {
-			m.Target = "/run/secrets/" + sec.ID
-		}
-		mounts = append(mounts, m)
-	}
+	mounts := append([]plan.Mount{pipCache}, secretMounts(s, nil)...)
 	return plan.Step{
 		Name:   name,
 		Origin: []string{"dependencies"},

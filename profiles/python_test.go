@@ -113,7 +113,7 @@ func TestPythonEntrypoints(t *testing.T) {
 // The spec's index is pip's setting in the build stage; secrets are mounted
 // on the install step only, never set as env or written.
 func TestPythonIndexAndSecrets(t *testing.T) {
-	pl := pythonPlan(t, "build: app\ndependencies:\n  index: https://pypi.example.com/simple/\nsecrets:\n  - id: pip_index_url\n    env: PIP_INDEX_URL\n  - id: netrc\n",
+	pl := pythonPlan(t, "build: app\ndependencies:\n  index: https://pypi.example.com/simple/\nsecrets:\n  - id: pip_index_url\n    env: PIP_INDEX_URL\n  - id: netrc\n    required: true\n",
 		testfiles.Map{"requirements.txt": ""}, amd64)
 	build := pl.Stage("build")
 	conf := stepNamed(t, build, "write /etc/pip.conf")
@@ -141,7 +141,7 @@ func TestPythonIndexAndSecrets(t *testing.T) {
 	install := stepNamed(t, build, "pip install")
 	want := []plan.Mount{
 		{Kind: "secret", ID: "pip_index_url", Env: "PIP_INDEX_URL"},
-		{Kind: "secret", ID: "netrc", Target: "/run/secrets/netrc"},
+		{Kind: "secret", ID: "netrc", Target: "/run/secrets/netrc", Required: true},
 	}
 	for _, m := range want {
 		if !slices.Contains(install.Run.Mounts, m) {

@@ -168,4 +168,8 @@ type Secret struct {
 	// Env, when set, exposes the secret to the step as this environment
 	// variable; otherwise it is a file under /run/secrets.
 	Env string `yaml:"env,omitempty" json:"env,omitempty"`
+	// Required fails the build when the secret is not given. Secrets are
+	// optional by default, as in a Dockerfile's --mount=type=secret, so a
+	// spec that can use a private index still builds without one.
+	Required bool `yaml:"required,omitempty" json:"required,omitempty"`
 }

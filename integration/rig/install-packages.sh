@@ -36,6 +36,15 @@ if ((${#missing[@]})); then
   apt-get install "${APT_OPTS[@]}" "${missing[@]}" >/dev/null
 fi
 
+# --- npm ------------------------------------------------------------------------------
+# The node stand-ins are fetched with `npm pack`; machines of this kind have Node.js and
+# npm, a bare Debian one may not.
+if ! have npm; then
+  apt_update_once
+  log "apt-get install npm"
+  apt-get install "${APT_OPTS[@]}" --no-install-recommends npm >/dev/null
+fi
+
 # --- docker CLI ------------------------------------------------------------------------
 # Only the client is needed (buildx talks to our buildkitd through the "remote" driver).
 # Debian >= 13 ships it alone as docker-cli; Debian 12 only has docker.io, which also
