@@ -94,7 +94,11 @@ func (b *builder) planFor(ctx context.Context, target ocispecs.Platform) (*plan.
 	if err != nil {
 		return nil, b.spec.Errorf("language", "%v", err)
 	}
-	return profile.Plan(b.spec, profiles.Env{BuildPlatform: b.bc.BuildPlatforms[0], TargetPlatform: target, Files: *b.files})
+	depsLayer, err := depsInLayer(b.bc.BuildArgs)
+	if err != nil {
+		return nil, err
+	}
+	return profile.Plan(b.spec, profiles.Env{BuildPlatform: b.bc.BuildPlatforms[0], TargetPlatform: target, Files: *b.files, DepsLayer: depsLayer})
 }
 
 // writeFiles returns a filesystem holding generated files, for the local
@@ -156,4 +160,17 @@ func (b *builder) buildTest(ctx context.Context) (*gwclient.Result, error) {
 	out := gwclient.NewResult()
 	out.SetRef(ref)
 	return out, nil
+}
+
+// depsInLayer reads APPBUILD_DEPS: "mount" (the default) keeps downloaded
+// dependencies in cache mounts, "layer" in a layer that --cache-to exports.
+func depsInLayer(args map[string]string) (bool, error) {
+	switch v := args[argDeps]; v {
+	case "", "mount":
+		return false, nil
+	case "layer":
+		return true, nil
+	default:
+		return false, fmt.Errorf("build-arg %s=%q: want mount or layer", argDeps, v)
+	}
 }

@@ -116,3 +116,15 @@ func TestApplyOverrides(t *testing.T) {
 		t.Errorf("a refused override changed the spec: runtime %q", s.Runtime)
 	}
 }
+
+func TestDepsInLayer(t *testing.T) {
+	for v, want := range map[string]bool{"": false, "mount": false, "layer": true} {
+		got, err := depsInLayer(map[string]string{"APPBUILD_DEPS": v})
+		if err != nil || got != want {
+			t.Errorf("APPBUILD_DEPS=%q: %v, %v; want %v", v, got, err, want)
+		}
+	}
+	if _, err := depsInLayer(map[string]string{"APPBUILD_DEPS": "Layer"}); err == nil || !strings.Contains(err.Error(), `APPBUILD_DEPS="Layer": want mount or layer`) {
+		t.Errorf("a bad value gave %v", err)
+	}
+}

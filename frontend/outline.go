@@ -10,6 +10,9 @@ import (
 	"github.com/org/appbuild/scan"
 )
 
+// argDeps chooses where downloaded dependencies are kept (depsInLayer).
+const argDeps = "APPBUILD_DEPS"
+
 // buildArgs are the documented build-args: each overrides one spec field
 // at build time (docker buildx build --build-arg NAME=VALUE). Keep the
 // README's table in step with this list.
@@ -20,6 +23,7 @@ var buildArgs = []struct {
 	{"APPBUILD_RUNTIME", "runtime", "runtime kind (distroless, slim, scratch), overriding runtime"},
 	{"APPBUILD_BUILD", "build", "what to build (package, script, module), overriding build"},
 	{"APPBUILD_IMAGE", "image", "image reference compose files use, overriding image"},
+	{argDeps, "", "mount (default) keeps downloaded dependencies in cache mounts; layer keeps them in a layer that --cache-to exports, for CI"},
 	{"SOURCE_DATE_EPOCH", "", "seconds since 1970: the image's created time, for reproducible builds"},
 	{"APPBUILD_SCANNER_IMAGE", "", "scan target: the Trivy image to run (default " + scan.DefaultScannerImage + ")"},
 	{"APPBUILD_TRIVY_DB_REPOSITORY", "", "scan target: OCI repository of Trivy's vulnerability DB (default Trivy's own)"},

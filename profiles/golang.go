@@ -29,6 +29,9 @@ var (
 	goBuildCache = plan.Mount{Kind: "cache", Target: "/root/.cache/go-build", ID: "appbuild-go-build"}
 )
 
+// goModLayer is the module cache when it is kept in a layer (Env.DepsLayer).
+const goModLayer = "/deps/go/mod"
+
 // Plan builds the binary on the build platform for the target platform
 // (GOOS/GOARCH, CGO off: no emulation), then copies it alone into the
 // runtime image.
@@ -59,12 +62,21 @@ func (Go) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 	}
 	binary := path.Join(appDir, s.Name)
 
+	// Modules live in a cache mount, or with DepsLayer in the download
+	// step's layer, which only go.mod and go.sum key.
+	modCache := []plan.Mount{goModCache, goBuildCache}
+	stageEnv := []string{"GOFLAGS=-buildvcs=false"}
+	if env.DepsLayer {
+		modCache = []plan.Mount{goBuildCache}
+		stageEnv = append(stageEnv, "GOMODCACHE="+goModLayer)
+	}
+
 	build := plan.Stage{
 		Name:            "build",
 		From:            plan.Base{Image: builder},
 		OnBuildPlatform: true,
 		Workdir:         "/src",
-		Env:             []string{"GOFLAGS=-buildvcs=false"},
+		Env:             stageEnv,
 		Steps: []plan.Step{{
 			Name:   "copy " + strings.Join(depFiles, " "),
 			Origin: []string{"language"},
@@ -74,7 +86,7 @@ func (Go) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 			Origin: []string{"language"},
 			Run: &plan.Run{
 				Args:   []string{"go", "mod", "download"},
-				Mounts: []plan.Mount{goModCache, goBuildCache},
+				Mounts: modCache,
 			},
 		}, {
 			Name:   "copy source",
@@ -86,7 +98,7 @@ func (Go) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 			Run: &plan.Run{
 				Args:   []string{"go", "build", "-trimpath", "-ldflags=-s -w", "-o", "/out/" + s.Name, pkg},
 				Env:    goTargetEnv(env.TargetPlatform),
-				Mounts: []plan.Mount{goModCache, goBuildCache},
+				Mounts: modCache,
 			},
 		}},
 	}
@@ -116,7 +128,7 @@ func (Go) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 			Origin: []string{"test"},
 			Run: &plan.Run{
 				Args:   testCommand(s, []string{"go", "test", "./..."}),
-				Mounts: []plan.Mount{goModCache, goBuildCache},
+				Mounts: modCache,
 			},
 		}},
 	}

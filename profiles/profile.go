@@ -26,6 +26,11 @@ type Env struct {
 	TargetPlatform ocispecs.Platform
 	// Files are the app's files.
 	Files Files
+	// DepsLayer keeps downloaded dependencies in an image layer keyed by
+	// the lock files instead of a cache mount, so that --cache-to exports
+	// them (BuildKit never exports cache mounts): for CI runners that start
+	// cold. Python and Node install into a layer always.
+	DepsLayer bool
 }
 
 // A Profile plans builds for one language.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -151,5 +152,38 @@ func TestDetect(t *testing.T) {
 	}
 	if _, _, ok := profiles.Detect(testfiles.Map{"README.md": ""}); ok {
 		t.Error("detected a language from a README")
+	}
+}
+
+// TestGoDepsLayer: with Env.DepsLayer the modules are downloaded into the
+// download step's layer (which --cache-to exports), and no step mounts the
+// module cache; the build cache stays a mount.
+func TestGoDepsLayer(t *testing.T) {
+	s := parse(t, "name: app\nlanguage: go\n")
+	files := testfiles.Map{"go.mod": "module x\n\ngo 1.26\n", "go.sum": ""}
+	for _, layer := range []bool{false, true} {
+		pl, err := profiles.Go{}.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: arm64, Files: files, DepsLayer: layer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		build := pl.Stage("build")
+		var modMounts int
+		for _, st := range append(build.Steps, pl.Stage("test").Steps...) {
+			if st.Run == nil {
+				continue
+			}
+			for _, m := range st.Run.Mounts {
+				if m.Target == "/go/pkg/mod" {
+					modMounts++
+				}
+			}
+		}
+		inLayer := slices.Contains(build.Env, "GOMODCACHE=/deps/go/mod")
+		if layer && (modMounts != 0 || !inLayer) {
+			t.Errorf("DepsLayer: %d module cache mounts, env %v: want none and GOMODCACHE in the layer", modMounts, build.Env)
+		}
+		if !layer && (modMounts != 3 || inLayer) {
+			t.Errorf("default: %d module cache mounts, env %v: want 3 (download, build, test) and no GOMODCACHE", modMounts, build.Env)
+		}
 	}
 }
