@@ -13,6 +13,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,11 +50,11 @@ func run(runs int, out, only string) error {
 	}
 	defer rm()
 
-	b := &bencher{ctx: ctx, daemon: d, builder: builder}
+	b := &bencher{ctx: ctx, daemon: d, builder: builder, cacheRepo: "127.0.0.1:5000/appbuild-bench/cache"}
 	report := Report{Machine: machine(), Runs: runs, Date: time.Now().UTC().Format("2006-01-02")}
 	for _, app := range apps {
 		for _, w := range app.Ways {
-			res := WayResult{App: app.Name, Way: w.Name}
+			res := WayResult{App: app.Name, Way: w.Name, Args: w.Args}
 			for i := 0; i < runs; i++ {
 				log.Printf("%s / %s: run %d of %d", app.Name, w.Name, i+1, runs)
 				m, err := b.measure(app, w, i)
@@ -93,13 +94,23 @@ type App struct {
 		// AddDependency maps files to text appended to them to add one
 		// dependency.
 		AddDependency map[string]string `json:"add_dependency"`
+		// AddDependencyCommand, run in the app's copy on this machine,
+		// adds one dependency where appending text cannot (a JSON
+		// manifest and its lock file).
+		AddDependencyCommand []string `json:"add_dependency_command"`
+		// Args are added to every build of every way (secrets, say).
+		Args []string `json:"args"`
+		// Ways are more ways to build the app, beside appbuild, baseline
+		// and naive: appbuild with other build-args, say.
+		Ways []Way `json:"ways"`
 	}
 }
 
 // Way is one build definition of an app.
 type Way struct {
-	Name string // appbuild, baseline, naive
-	File string // relative to the app's dir
+	Name string   `json:"name"` // appbuild, baseline, naive, or bench.json's
+	File string   `json:"file"` // relative to the app's dir
+	Args []string `json:"args"` // build-args and the like
 }
 
 func findApps(dir, only string) ([]App, error) {
@@ -111,12 +122,12 @@ func findApps(dir, only string) ([]App, error) {
 	for _, bl := range baselines {
 		appDir := filepath.Dir(bl)
 		name := filepath.Base(appDir)
-		if only != "" && !contains(strings.Split(only, ","), name) {
+		if only != "" && !slices.Contains(strings.Split(only, ","), name) {
 			continue
 		}
-		app := App{Name: name, Dir: appDir, Ways: []Way{{"appbuild", "app.yaml"}, {"baseline", "Dockerfile.baseline"}}}
+		app := App{Name: name, Dir: appDir, Ways: []Way{{Name: "appbuild", File: "app.yaml"}, {Name: "baseline", File: "Dockerfile.baseline"}}}
 		if _, err := os.Stat(filepath.Join(appDir, "Dockerfile.naive")); err == nil {
-			app.Ways = append(app.Ways, Way{"naive", "Dockerfile.naive"})
+			app.Ways = append(app.Ways, Way{Name: "naive", File: "Dockerfile.naive"})
 		}
 		dt, err := os.ReadFile(filepath.Join(appDir, "bench.json"))
 		if err != nil {
@@ -125,19 +136,14 @@ func findApps(dir, only string) ([]App, error) {
 		if err := json.Unmarshal(dt, &app.Bench); err != nil {
 			return nil, fmt.Errorf("%s/bench.json: %w", name, err)
 		}
+		app.Ways = append(app.Ways, app.Bench.Ways...)
+		for i := range app.Ways {
+			app.Ways[i].Args = append(slices.Clone(app.Bench.Args), app.Ways[i].Args...)
+		}
 		apps = append(apps, app)
 	}
 	if len(apps) == 0 {
 		return nil, fmt.Errorf("no example with a Dockerfile.baseline under %s", dir)
 	}
 	return apps, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

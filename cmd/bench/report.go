@@ -24,6 +24,7 @@ type Report struct {
 type WayResult struct {
 	App    string                `json:"app"`
 	Way    string                `json:"way"`
+	Args   []string              `json:"args,omitempty"`
 	Runs   []Measurement         `json:"runs"`
 	Median map[string]float64    `json:"median"`
 	Spread map[string][2]float64 `json:"spread"` // min, max
@@ -39,6 +40,7 @@ var metrics = []struct {
 	{"source_change_s", "source change (s)", func(m Measurement) float64 { return m.SourceChange }},
 	{"add_dependency_s", "add a dependency (s)", func(m Measurement) float64 { return m.AddDependency }},
 	{"cold_two_platforms_s", "cold, amd64+arm64 (s)", func(m Measurement) float64 { return m.ColdTwoPlatforms }},
+	{"ci_source_change_s", "CI: source change, registry cache (s)", func(m Measurement) float64 { return m.CISourceChange }},
 	{"size_mb", "image size (MB)", func(m Measurement) float64 { return float64(m.SizeBytes) / 1e6 }},
 	{"frontend_overhead_s", "frontend overhead (s)", func(m Measurement) float64 { return m.FrontendOverhead }},
 }
