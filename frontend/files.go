@@ -22,8 +22,8 @@ var manifests = []string{
 	"package.json", "package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock", ".nvmrc", ".node-version",
 	".npmrc", ".yarnrc", ".yarnrc.yml", "pnpm-workspace.yaml", ".pnpmfile.cjs",
 	"pyproject.toml", "poetry.lock", "uv.lock", "pdm.lock", "requirements.txt", ".python-version",
-	"pom.xml", "build.gradle", "build.gradle.kts", ".java-version",
-	"Cargo.toml", "Cargo.lock", "rust-toolchain.toml", "rust-toolchain",
+	"pom.xml", "build.gradle", "build.gradle.kts", ".java-version", "settings.gradle", "settings.gradle.kts", "gradle.properties", "gradle/libs.versions.toml", ".mvn/maven.config", ".mvn/jvm.config", ".mvn/extensions.xml",
+	"Cargo.toml", "Cargo.lock", "rust-toolchain.toml", "rust-toolchain", ".cargo/config.toml",
 	"index.html",
 }
 

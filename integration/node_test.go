@@ -82,7 +82,7 @@ func TestNodeYarnBerry(t *testing.T) {
 }
 
 // nodeWithSecret copies an example and makes its install steps read an
-// npmrc build secret; it returns the copy, the secret's file and the token
+// npmrc build secret, required (secrets are optional by default); it returns the copy, the secret's file and the token
 // in it.
 func nodeWithSecret(t *testing.T, app string) (dir, secretFile, token string) {
 	t.Helper()
@@ -91,7 +91,7 @@ func nodeWithSecret(t *testing.T, app string) (dir, secretFile, token string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.WriteString("secrets:\n  - id: npmrc\n"); err != nil {
+	if _, err := f.WriteString("secrets:\n  - id: npmrc\n    required: true\n"); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()
@@ -122,7 +122,8 @@ func nodeCheckExample(t *testing.T, ex nodeExample) {
 	secretArg := "id=npmrc,src=" + secretFile
 
 	// The install steps really mount the secret: without it, once they
-	// must run (a cached step needs no secret), the build fails.
+	// must run (a cached step needs no secret), the build fails, since the
+	// spec says it is required.
 	res := buildx(t, nil, "-f", filepath.Join(dir, "app.yaml"), "--platform", "linux/amd64", "--no-cache-filter", "deps", "-o", "type=cacheonly", dir)
 	if res.Err == nil || !strings.Contains(res.Stderr, "npmrc") {
 		t.Fatalf("build without the npmrc secret did not fail on it: %v\n%s", res.Err, tail(res.Stderr, 2000))

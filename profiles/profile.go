@@ -43,8 +43,11 @@ type Profile interface {
 // registration, so what exists is visible in one place.
 var profiles = map[string]Profile{
 	"go":     Go{},
+	"java":   Java{},
 	"node":   Node{},
 	"python": Python{},
+	"rust":   Rust{},
+	"static": Static{},
 }
 
 // Get returns the profile of a language.

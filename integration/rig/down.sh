@@ -5,6 +5,8 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 stop_daemon pyindex
+stop_daemon cargoreg
+stop_daemon mavenrepo
 stop_daemon buildkitd
 stop_daemon registry
 log "rig stopped (caches kept in $RIG_DIR)"

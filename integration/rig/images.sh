@@ -113,5 +113,15 @@ build_image distroless-nodejs latest "BASE_STAMP=$(cat "$STAMPS/image-distroless
   "distroless/nodejs${NODE_VERSION%%.*}-debian13:latest"
 build_image distroless-nodejs nonroot "BASE_STAMP=$(cat "$STAMPS/image-distroless-static-nonroot" 2>/dev/null)" \
   "distroless/nodejs${NODE_VERSION%%.*}-debian13:nonroot"
+# Java (profiles/java.go, images/maven/Dockerfile): Debian's OpenJDK 21 and Maven on debian:trixie-slim; distroless java on static.
+build_image maven jre "FLAVOR=jre" library/eclipse-temurin:21-jre
+build_image maven maven "FLAVOR=maven" library/maven:3.9-eclipse-temurin-21 library/maven:3.9.9-eclipse-temurin-21
+for t in latest nonroot; do build_image distroless-java "$t" "JAVA_VERSION=21 BASE_STAMP=$(cat "$STAMPS/image-distroless-static-$t" 2>/dev/null)" "distroless/java21-debian13:$t"; done
 # Compose companion (integration/compose_up_test.go): redis 8 from Debian's packages.
 build_image redis "" "" library/redis:8 library/redis:8.0
+# Rust (profiles/rust.go): Debian's rustc/cargo 1.85 on the golang stand-in's Debian layer.
+build_image rust "" "BASE_STAMP=$(cat "$STAMPS/image-golang" 2>/dev/null)" library/rust:1.85 library/rust:1.85.1
+# Static sites (profiles/static.go): caddy's binary from caddy:2, built from source (images/caddy/versions).
+. "$RIG_SRC/images/caddy/versions"; caddy_tag=${CADDY_VERSION#v}
+build_image caddy "" "CADDY_VERSION=$CADDY_VERSION BASE_STAMP=$(cat "$STAMPS/image-distroless-static-latest" 2>/dev/null)" \
+  "library/caddy:$caddy_tag" "library/caddy:${caddy_tag%.*}" "library/caddy:${caddy_tag%%.*}"

@@ -19,8 +19,10 @@ start=$SECONDS
 "$here/builder.sh"            # docker buildx builder "appbuild"
 "$here/images.sh"             # stand-in base images (golang, distroless/static)
 "$here/pyindex/pyindex.sh"    # local Python package index on 127.0.0.1:3141 (wheels from Debian)
+"$here/cargoreg/cargoreg.sh"  # local Cargo registry on 127.0.0.1:3143 (crates from Debian)
 "$here/trivy/up.sh"           # scan target: Trivy, the aquasec/trivy stand-in, a local trivy-db
 "$here/compose/build-compose.sh" # docker compose, for the test that brings compose.yaml up
+"$here/mavenrepo/mavenrepo.sh"  # local Maven repository on 127.0.0.1:3142 (from Debian's maven-repo)
 "$here/frontend.sh"           # org/appbuild:latest from the root Dockerfile
 "$here/check.sh"
 log "rig up in $((SECONDS - start))s; in a shell: . integration/rig/env.sh"

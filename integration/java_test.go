@@ -1,0 +1,295 @@
+package integration
+
+import (
+	"archive/tar"
+	"bytes"
+	"debug/elf"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The Java example is built with Maven from the rig's local Maven repository
+// (integration/rig/mavenrepo: Debian's packaged Maven plugins and libraries on
+// 127.0.0.1:3142), which the example names as its dependencies.index mirror.
+// Gradle cannot run on these machines (neither a Gradle distribution nor the
+// gradle image can be fetched, and Debian 13's gradle is 4.4): the Gradle
+// example is checked by its golden plans (profiles/java_test.go).
+const (
+	javaDir    = "examples/java-maven"
+	javaAnswer = "hello from appbuild (java, maven)"
+	// javaResolve and javaBuild are the vertex names (prefixes) of the
+	// dependency resolution on the pom alone and of the build.
+	javaResolve = "[deps 4/4] mvn --batch-mode --no-transfer-progress --global-settings /appbuild/maven-settings.xml -DskipTests package"
+	javaBuild   = "[build 2/2] mvn --batch-mode --no-transfer-progress --global-settings /appbuild/maven-settings.xml -DskipTests package"
+)
+
+// javaSettings writes Maven user settings with the rig's repository as the
+// mirror: what a team passes as the maven_settings secret (here without
+// credentials, which the rig's repository does not ask for). The example
+// reaches the repository through dependencies.index already; its
+// Dockerfile.baseline through this secret only.
+func javaSettings(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "settings.xml")
+	settings := `<settings><mirrors><mirror><id>appbuild-mirror</id><url>http://127.0.0.1:3142/maven2/</url>` +
+		`<mirrorOf>*</mirrorOf></mirror></mirrors></settings>` + "\n"
+	if err := os.WriteFile(p, []byte(settings), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return "id=maven_settings,src=" + p
+}
+
+// TestJavaMaven builds the Maven example through `# syntax=org/appbuild` for
+// linux/amd64 and linux/arm64, checks both images, runs the amd64 one in
+// podman read-only under a memory limit, rebuilds after a code-only change
+// and runs the test target.
+func TestJavaMaven(t *testing.T) {
+	needRig(t)
+	dir := copyDir(t, filepath.Join(repoRoot(t), javaDir))
+	secret := javaSettings(t)
+
+	archive := filepath.Join(t.TempDir(), "image.tar")
+	start := time.Now()
+	res := mustBuildx(t, []string{"SOURCE_DATE_EPOCH=" + epoch}, "-f", filepath.Join(dir, "app.yaml"),
+		"--platform", "linux/amd64,linux/arm64", "--secret", secret, "-o", "type=oci,dest="+archive, dir)
+	t.Logf("linux/amd64 + linux/arm64 build: %s", time.Since(start).Round(time.Second))
+	// Resolved and built once, on the build platform, for both targets.
+	for _, name := range []string{javaResolve, javaBuild, "[runtime 1/3] copy dependencies", "[runtime 2/3] copy classes"} {
+		res.vertexNamed(t, name)
+	}
+
+	img := readOCI(t, archive)
+	if len(img.Manifests) != 2 {
+		t.Fatalf("image has platforms %v, want linux/amd64 and linux/arm64", keys(img.Manifests))
+	}
+	for _, platform := range []string{"linux/amd64", "linux/arm64"} {
+		t.Run(platform, func(t *testing.T) { javaCheckImage(t, img, platform) })
+	}
+	// The jar files do not depend on the CPU: the lib and classes layers are
+	// the same blobs in both images.
+	amd, arm := img.Manifests["linux/amd64"].Layers, img.Manifests["linux/arm64"].Layers
+	if len(amd) < 3 || len(arm) != len(amd) {
+		t.Fatalf("layers: %d and %d", len(amd), len(arm))
+	}
+	for i := len(amd) - 3; i < len(amd)-1; i++ {
+		if amd[i].Digest != arm[i].Digest {
+			t.Errorf("layer %d differs between the platforms: %s and %s", i, amd[i].Digest, arm[i].Digest)
+		}
+	}
+
+	t.Run("podman", func(t *testing.T) { javaRunInPodman(t, dir, secret) })
+	t.Run("code change", func(t *testing.T) { javaCodeChange(t, dir, secret) })
+	t.Run("test target", func(t *testing.T) {
+		res := mustBuildx(t, nil, "--progress=plain", "-f", filepath.Join(dir, "app.yaml"), "--target", "test",
+			"--secret", secret, "-o", "type=cacheonly", dir)
+		if !strings.Contains(res.Stderr, "BUILD SUCCESS") {
+			t.Errorf("mvn test did not succeed in the log:\n%s", tail(res.Stderr, 3000))
+		}
+	})
+}
+
+// javaCheckImage checks one platform's image: config, the Jib-like layout,
+// files owned by root, no shell, no build tool, no JDK.
+func javaCheckImage(t *testing.T, img *ociLayout, platform string) {
+	c := img.Config(t, platform).Config
+	if c.User != "65532:65532" {
+		t.Errorf("user = %q, want 65532:65532", c.User)
+	}
+	if got := strings.Join(c.Entrypoint, " "); got != "/usr/bin/java -cp /app/classes:/app/lib/* com.example.hello.App" {
+		t.Errorf("entrypoint = %q", got)
+	}
+	if c.Healthcheck == nil || strings.Join(c.Healthcheck.Test, " ") != "CMD /app/appbuild-probe http://127.0.0.1:8080/healthz" {
+		t.Errorf("healthcheck = %+v", c.Healthcheck)
+	}
+	if got := c.Labels["org.opencontainers.image.base.name"]; got != "gcr.io/distroless/java21-debian13:nonroot" {
+		t.Errorf("base image = %q", got)
+	}
+	if !slices.Contains(c.Env, "JDK_JAVA_OPTIONS=-XX:MaxRAMPercentage=75.0 -XX:+ExitOnOutOfMemoryError") {
+		t.Errorf("env = %v", c.Env)
+	}
+
+	files := img.Files(t, platform)
+	for _, p := range []string{"/usr/bin/java", "/app/lib/gson-2.10.1.jar", "/app/classes/com/example/hello/App.class",
+		"/app/classes/com/example/hello/Greeting.class", "/app/appbuild-probe"} {
+		if _, ok := files[p]; !ok {
+			t.Errorf("no %s in the image", p)
+		}
+	}
+	for _, sh := range []string{"/bin/sh", "/bin/bash", "/bin/dash", "/usr/bin/sh", "/usr/bin/bash", "/usr/bin/dash", "/busybox/sh"} {
+		if _, ok := files[sh]; ok {
+			t.Errorf("runtime image has a shell: %s", sh)
+		}
+	}
+	// No build tool or JDK: the JRE has no compiler, and nothing of Maven.
+	tools := []string{"javac", "jar", "jshell", "mvn", "gradle", "apt", "apt-get", "dpkg"}
+	for p := range files {
+		if strings.Contains(p, "/bin/") && slices.Contains(tools, filepath.Base(p)) || strings.HasPrefix(p, "/usr/share/maven") ||
+			strings.HasSuffix(p, "/jdk.compiler.jmod") || strings.HasPrefix(p, "/root/.m2") {
+			t.Errorf("runtime image has a build tool: %s", p)
+		}
+	}
+	want := map[string]elf.Machine{"linux/amd64": elf.EM_X86_64, "linux/arm64": elf.EM_AARCH64}[platform]
+	for _, p := range []string{"/app/appbuild-probe", "/usr/lib/jvm/java-21-openjdk-" + strings.TrimPrefix(platform, "linux/") + "/bin/java"} {
+		e, err := elf.NewFile(bytes.NewReader(files[p].Data))
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		if e.Machine != want {
+			t.Errorf("%s is a %v binary in the %s image", p, e.Machine, platform)
+		}
+	}
+	for p, f := range files {
+		if !strings.HasPrefix(p, "/app/") {
+			continue
+		}
+		h := f.Header
+		if h.Uid != 0 || h.Gid != 0 {
+			t.Errorf("%s is owned by %d:%d, want root", p, h.Uid, h.Gid)
+		}
+		if h.Typeflag != tar.TypeSymlink && h.Mode&0o022 != 0 {
+			t.Errorf("%s has mode %o: writable by group or others", p, h.Mode)
+		}
+	}
+}
+
+// javaRunInPodman runs the amd64 image read-only with a 256 MiB memory
+// limit: the app answers, turns healthy, runs as 65532, and its heap is 75%
+// of the limit (the JVM reads the container's limit).
+func javaRunInPodman(t *testing.T, dir, secret string) {
+	image := nodeLoad(t, dir, "app.yaml", "--secret", secret)
+	port := freePort(t)
+	args := append([]string{"run", "-d", "--read-only", "--memory", "256m"}, podmanLimits...)
+	id := mustPodman(t, append(args, "-p", "127.0.0.1:"+port+":8080", image)...)
+	t.Cleanup(func() {
+		if t.Failed() {
+			logs, _ := podman(t, "logs", id)
+			t.Logf("container logs:\n%s", logs)
+		}
+		_, _ = podman(t, "rm", "-f", id)
+	})
+
+	var answer struct {
+		Message    string `json:"message"`
+		Java       int    `json:"java"`
+		MaxHeapMiB int    `json:"max_heap_mib"`
+	}
+	body := waitHTTP(t, "http://127.0.0.1:"+port+"/", 60*time.Second)
+	if err := json.Unmarshal([]byte(body), &answer); err != nil || answer.Message != javaAnswer || answer.Java != 21 {
+		t.Errorf("app answered %q (%v)", body, err)
+	}
+	t.Logf("GET / under --memory 256m: %s", strings.TrimSpace(body))
+	if answer.MaxHeapMiB < 150 || answer.MaxHeapMiB > 200 {
+		t.Errorf("max heap %d MiB under a 256 MiB limit, want about 192 (75%%)", answer.MaxHeapMiB)
+	}
+	if status := waitHealthy(t, id, 60*time.Second); status != "healthy" {
+		t.Errorf("health status = %q, want healthy", status)
+	}
+	if uid := processUID(t, id); uid != "65532" {
+		t.Errorf("process runs as uid %s, want 65532", uid)
+	}
+	if ro := mustPodman(t, "inspect", "--format", "{{.HostConfig.ReadonlyRootfs}}", id); ro != "true" {
+		t.Errorf("read-only root = %s", ro)
+	}
+	if out, err := podman(t, "exec", id, "/bin/sh", "-c", "true"); err == nil {
+		t.Errorf("a shell ran in the container: %s", out)
+	}
+}
+
+// javaCodeChange edits a source file: the rebuild takes the dependency
+// resolution from the cache, recompiles, and of the image's layers only the
+// classes' differ, so the dependency layer is not pushed again.
+func javaCodeChange(t *testing.T, dir, secret string) {
+	build := func() (buildxResult, *ociLayout) {
+		archive := filepath.Join(t.TempDir(), "image.tar")
+		res := mustBuildx(t, []string{"SOURCE_DATE_EPOCH=" + epoch}, "-f", filepath.Join(dir, "app.yaml"), "--platform", "linux/amd64",
+			"--secret", secret, "-o", "type=oci,dest="+archive, dir)
+		return res, readOCI(t, archive)
+	}
+	_, before := build()
+	src := filepath.Join(dir, "src/main/java/com/example/hello/Greeting.java")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A change of the code, not only of a comment: the class file changes.
+	edited := bytes.Replace(data, []byte(javaAnswer), []byte(javaAnswer+", changed at "+time.Now().Format(time.RFC3339Nano)), 1)
+	if bytes.Equal(edited, data) {
+		t.Fatal("Greeting.java holds no greeting to change")
+	}
+	if err := os.WriteFile(src, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	res, after := build()
+	t.Logf("rebuild after a code change: %s", time.Since(start).Round(time.Second))
+	if v := res.vertexNamed(t, javaResolve); !v.Cached {
+		t.Errorf("%s ran again after a code-only change", javaResolve)
+	}
+	if v := res.vertexNamed(t, javaBuild); v.Cached {
+		t.Errorf("%s was taken from the cache although Greeting.java changed", javaBuild)
+	}
+	b, a := before.Manifests["linux/amd64"].Layers, after.Manifests["linux/amd64"].Layers
+	var changed []int
+	for i := range a {
+		if i >= len(b) || a[i].Digest != b[i].Digest {
+			changed = append(changed, i)
+		}
+	}
+	// The layers: the base's, lib, classes, the probe.
+	if len(a) != len(b) || len(changed) != 1 || changed[0] != len(a)-2 {
+		t.Errorf("layers changed by a code change: %v of %d, want only the classes layer (%d)", changed, len(a), len(a)-2)
+	}
+}
+
+// TestJavaImageSizes measures, in one run, the example's image beside the same
+// app built by its Dockerfile.baseline (maven:3.9-eclipse-temurin-21, then
+// eclipse-temurin:21-jre): the compressed layers of the OCI export and the size
+// podman reports for the loaded image. Both images must serve the app.
+func TestJavaImageSizes(t *testing.T) {
+	needRig(t)
+	dir := filepath.Join(repoRoot(t), javaDir)
+	secret := javaSettings(t)
+	type row struct {
+		build                string
+		compressed, unpacked int64
+		took                 time.Duration
+	}
+	var rows []row
+	for _, file := range []string{"app.yaml", "Dockerfile.baseline"} {
+		archive := filepath.Join(t.TempDir(), "image.tar")
+		start := time.Now()
+		mustBuildx(t, nil, "-f", filepath.Join(dir, file), "--platform", "linux/amd64", "--secret", secret,
+			"-o", "type=oci,dest="+archive, dir)
+		took := time.Since(start)
+		var compressed int64
+		for _, l := range readOCI(t, archive).Manifests["linux/amd64"].Layers {
+			compressed += l.Size
+		}
+		image := nodeLoad(t, dir, file, "--secret", secret)
+		var unpacked int64
+		if _, err := fmt.Sscan(mustPodman(t, "image", "inspect", "--format", "{{.Size}}", image), &unpacked); err != nil {
+			t.Fatal(err)
+		}
+		_, port := runContainer(t, image, "8080")
+		if body := waitHTTP(t, "http://127.0.0.1:"+port+"/", 60*time.Second); !strings.Contains(body, javaAnswer) {
+			t.Errorf("%s answered %q", file, body)
+		}
+		rows = append(rows, row{file, compressed, unpacked, took})
+	}
+	if rows[0].compressed >= rows[1].compressed || rows[0].unpacked >= rows[1].unpacked {
+		t.Errorf("appbuild's image (%d compressed, %d unpacked) is not smaller than the baseline's (%d, %d)",
+			rows[0].compressed, rows[0].unpacked, rows[1].compressed, rows[1].unpacked)
+	}
+	mb := func(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+	t.Logf("%-12s %-20s %12s %12s %10s", "example", "built from", "compressed", "podman size", "build")
+	for _, r := range rows {
+		t.Logf("%-12s %-20s %12s %12s %10s", "java-maven", r.build, mb(r.compressed), mb(r.unpacked), r.took.Round(time.Second))
+	}
+}

@@ -1,0 +1,265 @@
+package integration
+
+import (
+	"bufio"
+	"bytes"
+	"debug/elf"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The Rust example and the vertices its builds show. The build stage has
+// more steps for arm64 (the target's standard library and cross linker).
+const (
+	rustDir    = "examples/rust-hello"
+	rustAnswer = "hello from appbuild (rust)"
+)
+
+var rustVertex = map[string]struct{ fetch, build string }{
+	"linux/amd64": {"[build 3/5] cargo fetch --locked", "[build 5/5] cargo build --release --locked --bin rust-hello --target x86_64-unknown-linux-gnu"},
+	"linux/arm64": {"[build 5/7] cargo fetch --locked", "[build 7/7] cargo build --release --locked --bin rust-hello --target aarch64-unknown-linux-gnu"},
+}
+
+// TestRustHello builds examples/rust-hello through `# syntax=org/appbuild`
+// for linux/amd64 and linux/arm64 (arm64 cross-compiled on the amd64
+// builder), checks both images, runs the arm64 binary under qemu and the
+// amd64 image in podman read-only, rebuilds after a source-only change and
+// runs the test target.
+func TestRustHello(t *testing.T) {
+	needRig(t)
+	dir := copyDir(t, filepath.Join(repoRoot(t), rustDir))
+	archive := filepath.Join(t.TempDir(), "image.tar")
+	start := time.Now()
+	res := mustBuildx(t, []string{"SOURCE_DATE_EPOCH=" + epoch}, "-f", filepath.Join(dir, "app.yaml"),
+		"--platform", "linux/amd64,linux/arm64", "-o", "type=oci,dest="+archive, dir)
+	t.Logf("two-platform build: %s", time.Since(start).Round(time.Second))
+	for _, v := range rustVertex {
+		res.vertexNamed(t, v.fetch)
+		res.vertexNamed(t, v.build)
+	}
+	for _, name := range []string{"[build 1/7] rustup target add aarch64-unknown-linux-gnu",
+		"[build 2/7] apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross", "[runtime 1/2] copy rust-hello"} {
+		res.vertexNamed(t, name)
+	}
+	// The arm64 binary was compiled by the amd64 toolchain: no build step
+	// ran on arm64.
+	if strings.Contains(res.Stderr, "qemu") {
+		t.Error("the build log mentions qemu")
+	}
+
+	img := readOCI(t, archive)
+	if len(img.Manifests) != 2 {
+		t.Fatalf("image has platforms %v, want linux/amd64 and linux/arm64", keys(img.Manifests))
+	}
+	for _, platform := range []string{"linux/amd64", "linux/arm64"} {
+		t.Run(platform, func(t *testing.T) {
+			bin := rustCheckImage(t, img, platform)
+			if platform == "linux/arm64" && bin != nil {
+				runUnderQEMU(t, bin)
+			}
+		})
+	}
+	t.Run("podman", func(t *testing.T) { rustRunInPodman(t, dir) })
+	t.Run("source change", func(t *testing.T) { rustSourceChange(t, dir) })
+	t.Run("test target", func(t *testing.T) {
+		res := mustBuildx(t, nil, "--progress=plain", "-f", filepath.Join(dir, "app.yaml"), "--target", "test", "-o", "type=cacheonly", dir)
+		if !regexp.MustCompile(`test result: ok\. 3 passed`).MatchString(res.Stderr) {
+			t.Errorf("the app's tests did not pass in the log:\n%s", tail(res.Stderr, 3000))
+		}
+	})
+}
+
+// rustCheckImage checks one platform's image and returns its binary.
+func rustCheckImage(t *testing.T, img *ociLayout, platform string) []byte {
+	cfg := img.Config(t, platform)
+	c := cfg.Config
+	if c.User != "65532:65532" {
+		t.Errorf("user = %q, want 65532:65532", c.User)
+	}
+	if got := strings.Join(c.Entrypoint, " "); got != "/app/rust-hello" {
+		t.Errorf("entrypoint = %q", got)
+	}
+	if c.Healthcheck == nil || strings.Join(c.Healthcheck.Test, " ") != "CMD /app/appbuild-probe http://127.0.0.1:8080/healthz" {
+		t.Errorf("healthcheck = %+v", c.Healthcheck)
+	}
+	if got := c.Labels["org.opencontainers.image.base.name"]; got != "gcr.io/distroless/static-debian13:nonroot" {
+		t.Errorf("base image = %q", got)
+	}
+	if cfg.Created == nil || cfg.Created.Unix() != 1700000000 {
+		t.Errorf("created = %v, want SOURCE_DATE_EPOCH", cfg.Created)
+	}
+	files := img.Files(t, platform)
+	for p := range files {
+		base := filepath.Base(p)
+		for _, bad := range []string{"sh", "bash", "dash", "busybox", "cargo", "rustc", "rustup", "cc", "gcc", "ld", "apt-get", "dpkg"} {
+			if base == bad && strings.Contains(p, "bin/") {
+				t.Errorf("runtime image has %s", p)
+			}
+		}
+		if strings.Contains(p, "/rustlib/") || strings.HasPrefix(p, "/usr/local/cargo") {
+			t.Errorf("runtime image has toolchain file %s", p)
+		}
+	}
+	f, ok := files["/app/rust-hello"]
+	if !ok {
+		t.Fatal("no /app/rust-hello in the image")
+	}
+	if f.Header.Uid != 0 || f.Header.Gid != 0 || f.Header.Mode&0o022 != 0 {
+		t.Errorf("/app/rust-hello owner %d:%d mode %o: want root-owned, not writable by others", f.Header.Uid, f.Header.Gid, f.Header.Mode)
+	}
+	if _, ok := files["/app/appbuild-probe"]; !ok {
+		t.Error("no health probe in the image")
+	}
+	e, err := elf.NewFile(bytes.NewReader(f.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]elf.Machine{"linux/amd64": elf.EM_X86_64, "linux/arm64": elf.EM_AARCH64}[platform]
+	if e.Machine != want {
+		t.Errorf("/app/rust-hello is a %v binary, want %v", e.Machine, want)
+	}
+	// Static: no program interpreter, no shared library needed.
+	for _, p := range e.Progs {
+		if p.Type == elf.PT_INTERP {
+			t.Error("/app/rust-hello has a program interpreter: it is not static")
+		}
+	}
+	if libs, _ := e.ImportedLibraries(); len(libs) > 0 {
+		t.Errorf("/app/rust-hello needs shared libraries %v", libs)
+	}
+	t.Logf("%s: /app/rust-hello is a static %v binary of %d bytes", platform, e.Machine, len(f.Data))
+	return f.Data
+}
+
+// rustRunInPodman runs the amd64 image read-only and checks what it does.
+func rustRunInPodman(t *testing.T, dir string) {
+	image := nodeLoad(t, dir, "app.yaml")
+	id, port := runContainer(t, image, "8080")
+	if body := waitHTTP(t, "http://127.0.0.1:"+port+"/", 30*time.Second); strings.TrimSpace(body) != rustAnswer {
+		t.Errorf("app answered %q, want %q", body, rustAnswer)
+	}
+	info := waitHTTP(t, "http://127.0.0.1:"+port+"/info", 10*time.Second)
+	var v struct{ Name, Arch string }
+	if err := json.Unmarshal([]byte(info), &v); err != nil || v.Name != "rust-hello" || v.Arch != "x86_64" {
+		t.Errorf("/info = %s (%v)", info, err)
+	}
+	if status := waitHealthy(t, id, 30*time.Second); status != "healthy" {
+		t.Errorf("health status = %q, want healthy", status)
+	}
+	if uid := processUID(t, id); uid != "65532" {
+		t.Errorf("process runs as uid %s, want 65532", uid)
+	}
+	if ro := mustPodman(t, "inspect", "--format", "{{.HostConfig.ReadonlyRootfs}}", id); ro != "true" {
+		t.Errorf("read-only root = %s", ro)
+	}
+	if out, err := podman(t, "exec", id, "/bin/sh", "-c", "true"); err == nil {
+		t.Errorf("a shell ran in the container: %s", out)
+	}
+	t.Logf("podman: answered %q, /info %s, healthy, uid 65532, read-only root, no shell", rustAnswer, strings.TrimSpace(info))
+}
+
+// rustSourceChange edits a source file: the rebuild finds cargo fetch cached
+// and recompiles the app's own crate only (the dependencies compiled by the
+// first build are in the target cache mount).
+func rustSourceChange(t *testing.T, dir string) {
+	build := func() buildxResult {
+		return mustBuildx(t, nil, "-f", filepath.Join(dir, "app.yaml"), "--platform", "linux/amd64", "-o", "type=cacheonly", dir)
+	}
+	build()
+	src := fmt.Sprintf("/// The answer of GET /.\npub fn greeting() -> &'static str {\n    %q\n}\n", "changed at "+time.Now().Format(time.RFC3339Nano))
+	if err := os.WriteFile(filepath.Join(dir, "src", "greeting.rs"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := build()
+	v := rustVertex["linux/amd64"]
+	if !res.vertexNamed(t, v.fetch).Cached {
+		t.Error("cargo fetch ran again after a source-only change")
+	}
+	b := res.vertexNamed(t, v.build)
+	if b.Cached {
+		t.Fatal("cargo build was taken from the cache although a .rs file changed")
+	}
+	log := rustVertexLog(t, res, b.Digest)
+	compiled := regexp.MustCompile(`Compiling (\S+) v`).FindAllStringSubmatch(log, -1)
+	var crates []string
+	for _, m := range compiled {
+		crates = append(crates, m[1])
+	}
+	if len(crates) != 1 || crates[0] != "rust-hello" {
+		t.Errorf("the rebuild compiled %v, want rust-hello alone; log:\n%s", crates, tail(log, 2000))
+	}
+	t.Logf("source change: cargo fetch cached; cargo build compiled %v in %s", crates, b.Completed.Sub(*b.Started).Round(100*time.Millisecond))
+}
+
+// rustVertexLog collects one vertex's log from the rawjson progress.
+func rustVertexLog(t *testing.T, res buildxResult, digest string) string {
+	t.Helper()
+	var out strings.Builder
+	sc := bufio.NewScanner(strings.NewReader(res.Stderr))
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		var st struct {
+			Logs []struct {
+				Vertex string `json:"vertex"`
+				Data   []byte `json:"data"`
+			} `json:"logs"`
+		}
+		if json.Unmarshal(sc.Bytes(), &st) != nil {
+			continue
+		}
+		for _, l := range st.Logs {
+			if l.Vertex == digest {
+				out.Write(l.Data)
+			}
+		}
+	}
+	return out.String()
+}
+
+// TestRustImageSizes measures, in one run, the example's image beside the
+// same app built by its Dockerfile.baseline (the rust image and debian slim):
+// the compressed layers of the OCI export and the size podman reports. Both
+// images must serve the app; appbuild's must be the smaller.
+func TestRustImageSizes(t *testing.T) {
+	needRig(t)
+	dir := filepath.Join(repoRoot(t), rustDir)
+	type row struct {
+		build                string
+		compressed, unpacked int64
+		wall                 time.Duration
+	}
+	var rows []row
+	for _, file := range []string{"app.yaml", "Dockerfile.baseline"} {
+		archive := filepath.Join(t.TempDir(), "image.tar")
+		res := mustBuildx(t, nil, "-f", filepath.Join(dir, file), "--platform", "linux/amd64", "-o", "type=oci,dest="+archive, dir)
+		var compressed int64
+		for _, l := range readOCI(t, archive).Manifests["linux/amd64"].Layers {
+			compressed += l.Size
+		}
+		image := nodeLoad(t, dir, file)
+		var unpacked int64
+		if _, err := fmt.Sscan(mustPodman(t, "image", "inspect", "--format", "{{.Size}}", image), &unpacked); err != nil {
+			t.Fatal(err)
+		}
+		_, port := runContainer(t, image, "8080")
+		if body := waitHTTP(t, "http://127.0.0.1:"+port+"/", 30*time.Second); strings.TrimSpace(body) != rustAnswer {
+			t.Errorf("%s answered %q", file, body)
+		}
+		rows = append(rows, row{file, compressed, unpacked, res.Wall})
+	}
+	if rows[0].compressed >= rows[1].compressed || rows[0].unpacked >= rows[1].unpacked {
+		t.Errorf("appbuild's image (%d compressed, %d unpacked) is not smaller than the baseline's (%d, %d)",
+			rows[0].compressed, rows[0].unpacked, rows[1].compressed, rows[1].unpacked)
+	}
+	mb := func(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+	t.Logf("%-20s %12s %12s %10s", "built from", "compressed", "podman size", "build")
+	for _, r := range rows {
+		t.Logf("%-20s %12s %12s %10s", r.build, mb(r.compressed), mb(r.unpacked), r.wall.Round(time.Second))
+	}
+}

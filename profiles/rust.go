@@ -1,0 +1,503 @@
+package profiles
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"regexp"
+	"slices"
+	"strings"
+
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/org/appbuild/plan"
+	"github.com/org/appbuild/spec"
+)
+
+// Rust plans Rust apps built with Cargo: one binary, compiled on the build
+// platform for the target platform, alone in the runtime image.
+//
+// # Dependencies
+//
+// Cargo.toml, Cargo.lock (required: the build is --locked), the toolchain
+// pin, .cargo/config.toml (which may name a registry mirror; the frontend
+// does not load it to plan, so list it in dependencies.files) and the spec's
+// dependencies.files are copied first, then `cargo fetch --locked`
+// resolves the lock and downloads every crate it names, for every platform,
+// into the registry cache mount ($CARGO_HOME/registry). Only then is the
+// source copied and built, with the target directory as a cache mount too:
+// a source-only change finds `cargo fetch` cached (nothing re-resolved or
+// downloaded) and the compiled dependencies in the target cache, so Cargo
+// compiles the app's own crates only.
+//
+// cargo fetch rather than the dummy-main trick (a stub src/main.rs built
+// before the source): a built stub must reproduce every target the manifest
+// implies (src/lib.rs, [[bin]] paths, build.rs, workspace members, which the
+// planner cannot all see), and its artifacts sit in the target directory
+// with a newer time than a copied source file may have, so Cargo can take
+// the stub for the real app. With the target directory a cache mount the
+// stub's compiled dependencies would only duplicate what the mount keeps.
+// (Cargo reads the package's targets even to fetch: a stub src/main.rs is
+// there during the fetch only, never compiled, and removed after it. A
+// workspace needs its members' manifests in dependencies.files.)
+// The build step also sets every source file's time to now before it runs
+// Cargo: Cargo decides what to rebuild by file times, the copied files keep
+// the times of the user's checkout, and an older checkout of the same app
+// would otherwise reuse the newer one's binary from the shared cache.
+//
+// dependencies.index names a registry mirror (an http(s) sparse index): it
+// replaces crates-io in $CARGO_HOME/config.toml. A token for a private
+// registry comes as a secret (cargo_credentials, mounted as
+// $CARGO_HOME/credentials.toml, or one exposed as CARGO_REGISTRIES_<NAME>_TOKEN).
+//
+// # Platforms and the runtime
+//
+// A crate graph of pure Rust is cross-compiled, never emulated: the build
+// stage runs on $BUILDPLATFORM, adds the target's standard library (rustup
+// target add) and, for another architecture, Debian's cross C toolchain as
+// the linker (gcc-<arch>-linux-gnu with the target's C library), and builds
+// with --target <arch>-unknown-linux-gnu and the C runtime linked in
+// statically (+crt-static): one static binary, on distroless static.
+//
+// A crate that links a C library (a *-sys crate in Cargo.lock, other than
+// those of other operating systems or pure-Rust bindings) or a spec with
+// build packages (packages.build, such as libssl-dev) is built on the target
+// platform, under emulation (the C libraries must be the target's), linked
+// dynamically against glibc, and runs on distroless cc, which has glibc,
+// libssl and libgcc.
+type Rust struct{}
+
+var _ Profile = Rust{}
+
+const (
+	defaultRustVersion = "1.85"
+	rustImage          = "docker.io/library/rust"
+	distrolessCC       = "gcr.io/distroless/cc-debian13"
+	// cargoHome is CARGO_HOME in the rust images.
+	cargoHome = "/usr/local/cargo"
+	// cargoDepsHome is CARGO_HOME when the crates are kept in a layer
+	// (Env.DepsLayer); the tools stay in /usr/local/cargo/bin.
+	cargoDepsHome = "/deps/cargo"
+	rustSrc       = "/src"
+	// cargoCredentialsSecret is the secret id mounted as Cargo's
+	// credentials.toml.
+	cargoCredentialsSecret = "cargo_credentials"
+)
+
+// rustTargets maps an architecture to its Rust target and the Debian cross
+// toolchain that links for it.
+var rustTargets = map[string]struct{ triple, gnu, gccPkg, libcPkg string }{
+	"amd64": {"x86_64-unknown-linux-gnu", "x86_64-linux-gnu", "gcc-x86-64-linux-gnu", "libc6-dev-amd64-cross"},
+	"arm64": {"aarch64-unknown-linux-gnu", "aarch64-linux-gnu", "gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross"},
+}
+
+// rustPureSys are *-sys crates that link no C library on Linux: bindings of
+// other operating systems (Cargo.lock lists every platform's dependencies)
+// and pure-Rust ones.
+var rustPureSys = []string{
+	"core-foundation-sys", "fsevent-sys", "io-kit-sys", "js-sys", "linux-raw-sys", "objc-sys",
+	"security-framework-sys", "system-configuration-sys", "web-sys", "windows-sys", "winapi-util",
+}
+
+var (
+	rustVersionRe = regexp.MustCompile(`^\d+\.\d+(\.\d+)?$`)
+	rustBinRe     = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]*$`)
+)
+
+// cargoFetch is the fetch step's fixed script. Cargo reads the package's
+// targets even to fetch, and the source is not there yet: a stub
+// src/main.rs stands in while it runs and is removed after, so it can never
+// be built or shadow the real source.
+const cargoFetch = `set -e
+stub=
+if [ ! -e src/main.rs ] && [ ! -e src/lib.rs ]; then
+  mkdir -p src && echo 'fn main() {}' >src/main.rs && stub=1
+fi
+cargo fetch --locked
+if [ -n "$stub" ]; then rm -f src/main.rs && rmdir src 2>/dev/null || true; fi`
+
+// cargoBuild is the build step's fixed script (arguments are cargo's, the
+// binary's name comes in APPBUILD_BIN and the target in APPBUILD_TARGET,
+// never as shell text): fresh source times, the build for the target (the
+// machine's own when APPBUILD_TARGET is empty, as in an ejected Dockerfile,
+// which builds on each target platform), and the binary copied out of the
+// target cache mount. With --target, RUSTFLAGS reach only the target's
+// code, not build scripts and procedural macros, which run on the builder.
+const cargoBuild = `set -e
+target=${APPBUILD_TARGET:-$(rustc -vV | sed -n 's/^host: //p')}
+find . -path ./target -prune -o -type f -exec touch -c -- {} +
+cargo "$@" --target "$target"
+mkdir -p /out
+cp -- "target/$target/release/$APPBUILD_BIN" "/out/$APPBUILD_BIN"`
+
+// Plan builds the binary in a build stage and copies it, with the health
+// probe, into the runtime image.
+func (Rust) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
+	if s.BuildCommand != nil {
+		return nil, s.Errorf("build_command", "build_command is not supported for rust: name the binary to build in build")
+	}
+	if s.Packages != nil && len(s.Packages.Runtime) > 0 {
+		return nil, s.Errorf("packages.runtime", "runtime packages are not supported for rust: the distroless images have no package manager")
+	}
+	manifest, err := env.Files.ReadFile("Cargo.toml")
+	if err != nil {
+		return nil, s.Errorf("language", "Cargo.toml not found in the app's directory: a rust app needs a Cargo package (cargo init)")
+	}
+	lock, err := env.Files.ReadFile("Cargo.lock")
+	if err != nil {
+		return nil, s.Errorf("language", "Cargo.lock not found next to Cargo.toml: appbuild builds --locked; run cargo generate-lockfile and commit it")
+	}
+	version, err := rustVersion(s, env.Files)
+	if err != nil {
+		return nil, err
+	}
+	bin, err := rustBinary(s, manifest)
+	if err != nil {
+		return nil, err
+	}
+	// An ejected Dockerfile plans for its TARGETARCH build arg: it builds
+	// on each target platform, for that machine's own target.
+	placeholder := strings.HasPrefix(env.TargetPlatform.Architecture, "$")
+	target, known := rustTargets[env.TargetPlatform.Architecture]
+	if !placeholder && (!known || env.TargetPlatform.OS != "linux") {
+		return nil, s.Errorf("platforms", "rust images are built for linux/amd64 and linux/arm64, not %s", platformName(env.TargetPlatform))
+	}
+	native := rustNative(s, lock)
+	if native && s.Runtime == "scratch" {
+		return nil, s.Errorf("runtime", "this app links C libraries (a -sys crate or build packages): scratch has no C library; use distroless (the default) or slim")
+	}
+	builder := rustImage + ":" + version
+	cross := known && !native && !samePlatform(env.BuildPlatform, env.TargetPlatform)
+
+	home := cargoHome
+	registry := []plan.Mount{
+		{Kind: "cache", Target: cargoHome + "/registry", ID: "appbuild-cargo-registry"},
+		{Kind: "cache", Target: cargoHome + "/git", ID: "appbuild-cargo-git"},
+	}
+	if env.DepsLayer {
+		home, registry = cargoDepsHome, nil
+	}
+	targetCache := plan.Mount{Kind: "cache", Target: rustSrc + "/target", ID: "appbuild-cargo-target-" + s.Name}
+	if known {
+		targetCache.ID += "-" + target.triple
+	}
+	secrets := secretMounts(s, map[string]string{cargoCredentialsSecret: home + "/credentials.toml"})
+	depOrigin := []string{"dependencies", "language"}
+
+	var steps []plan.Step
+	var aptPackages []string
+	if cross {
+		aptPackages = []string{target.gccPkg, target.libcPkg}
+		steps = append(steps, plan.Step{
+			Name:   "rustup target add " + target.triple,
+			Origin: []string{"platforms"},
+			Run:    &plan.Run{Args: []string{"rustup", "target", "add", target.triple}},
+		})
+	}
+	if s.Packages != nil {
+		aptPackages = append(aptPackages, s.Packages.Build...)
+	}
+	if len(aptPackages) > 0 {
+		steps = append(steps, plan.Step{
+			Name:   "apt-get install " + strings.Join(aptPackages, " "),
+			Origin: []string{"packages.build", "platforms"},
+			Run: &plan.Run{
+				Args:   append([]string{"sh", "-c", aptInstall, "apt-install"}, aptPackages...),
+				Env:    []string{"DEBIAN_FRONTEND=noninteractive"},
+				Mounts: []plan.Mount{aptCache, aptLists},
+			},
+		})
+	}
+	if s.Dependencies != nil && s.Dependencies.Index != "" {
+		steps = append(steps, plan.Step{
+			Name:   "write " + home + "/config.toml (dependencies.index)",
+			Origin: []string{"dependencies.index"},
+			Write:  &plan.Write{Path: home + "/config.toml", Data: cargoMirrorConfig(s.Dependencies.Index), Mode: 0o644},
+		})
+	}
+	steps = append(steps, rustManifestCopies(s, env.Files)...)
+	steps = append(steps, plan.Step{
+		Name:   "cargo fetch --locked",
+		Origin: depOrigin,
+		Run: &plan.Run{
+			Args:   []string{"sh", "-c", cargoFetch, "cargo-fetch"},
+			Mounts: append(slices.Clone(registry), secrets...),
+		},
+	}, plan.Step{
+		Name:   "copy source",
+		Origin: []string{"dir", "language"},
+		Copy:   &plan.Copy{Paths: []string{"."}, Dest: rustSrc + "/"},
+	})
+
+	cargoArgs := []string{"build", "--release", "--locked", "--bin", bin}
+	name := "cargo " + strings.Join(cargoArgs, " ")
+	buildEnv := []string{"APPBUILD_BIN=" + bin, "APPBUILD_TARGET=" + target.triple}
+	if known {
+		name += " --target " + target.triple
+	}
+	if !native {
+		// Static: glibc's C runtime linked in.
+		buildEnv = append(buildEnv, "RUSTFLAGS=-C target-feature=+crt-static")
+	}
+	if cross {
+		buildEnv = append(buildEnv,
+			"CARGO_TARGET_"+rustEnvName(target.triple)+"_LINKER="+target.gnu+"-gcc",
+			"CC_"+strings.ReplaceAll(target.triple, "-", "_")+"="+target.gnu+"-gcc",
+			"AR_"+strings.ReplaceAll(target.triple, "-", "_")+"="+target.gnu+"-ar",
+		)
+	}
+	steps = append(steps, plan.Step{
+		Name:   name,
+		Origin: []string{"build"},
+		Run: &plan.Run{
+			Args:   append([]string{"sh", "-c", cargoBuild, "cargo-build"}, cargoArgs...),
+			Env:    buildEnv,
+			Mounts: append(append(slices.Clone(registry), targetCache), secrets...),
+		},
+	})
+
+	build := plan.Stage{
+		Name:            "build",
+		From:            plan.Base{Image: builder},
+		OnBuildPlatform: !native && known,
+		Workdir:         rustSrc,
+		Env:             []string{"CARGO_HOME=" + home, "CARGO_TARGET_DIR=" + rustSrc + "/target", "CARGO_TERM_COLOR=never"},
+		Steps:           steps,
+	}
+	// The tests run where the build stage runs, for that machine's own
+	// target: natively on the build platform (or, for an app that links C
+	// libraries, on the target platform like its build).
+	testCache := targetCache
+	if build.OnBuildPlatform {
+		testCache.ID = "appbuild-cargo-target-" + s.Name + "-" + rustTargets[env.BuildPlatform.Architecture].triple
+	}
+	test := plan.Stage{
+		Name:            "test",
+		From:            plan.Base{Stage: "build"},
+		OnBuildPlatform: build.OnBuildPlatform,
+		Steps: []plan.Step{{
+			Name:   "cargo test",
+			Origin: []string{"test"},
+			Run: &plan.Run{
+				Args:   testCommand(s, []string{"cargo", "test", "--release", "--locked"}),
+				Mounts: append(slices.Clone(registry), testCache),
+			},
+		}},
+	}
+
+	binary := appDir + "/" + s.Name
+	runtime := plan.Stage{
+		Name: "runtime",
+		From: rustRuntimeBase(s, native),
+		Steps: []plan.Step{{
+			Name:   "copy " + s.Name,
+			Origin: []string{"build"},
+			Copy: &plan.Copy{
+				FromStage: "build",
+				Paths:     []string{"/out/" + bin},
+				Dest:      binary,
+				Owner:     rootOwner,
+				Mode:      0o755,
+			},
+		}},
+	}
+	stages := []plan.Stage{build, test}
+	if needsProbe(s) {
+		stages = append(stages, probeStage(golangImage+":"+defaultGoVersion, env.TargetPlatform))
+		runtime.Steps = append(runtime.Steps, probeCopy())
+	}
+	stages = append(stages, runtime)
+
+	img, err := runtimeImage(s, []string{binary})
+	if err != nil {
+		return nil, err
+	}
+	return &plan.Plan{ContextDir: s.Dir, Stages: stages, Final: "runtime", Test: "test", Image: img}, nil
+}
+
+// rustRuntimeBase is distroless static for a static binary, distroless cc
+// for one linked against glibc.
+func rustRuntimeBase(s *spec.Spec, native bool) plan.Base {
+	if !native {
+		return staticRuntimeBase(s)
+	}
+	switch {
+	case s.Runtime == "slim":
+		return plan.Base{Image: debianSlim}
+	case runsAsRoot(s):
+		return plan.Base{Image: distrolessCC + ":latest"}
+	}
+	return plan.Base{Image: distrolessCC + ":nonroot"}
+}
+
+// rustManifestCopies copies the manifests, the toolchain pin and the spec's
+// dependency files into /src before the fetch; files in sub-directories
+// (.cargo/config.toml) keep their path.
+func rustManifestCopies(s *spec.Spec, files Files) []plan.Step {
+	top := []string{"Cargo.toml", "Cargo.lock"}
+	for _, f := range []string{"rust-toolchain.toml", "rust-toolchain"} {
+		if exists(files, f) {
+			top = append(top, f)
+		}
+	}
+	// Cargo's project configuration (a registry mirror, say), when the
+	// frontend loaded it; else the spec lists it in dependencies.files.
+	var nested []string
+	for _, f := range []string{".cargo/config.toml", ".cargo/config"} {
+		if exists(files, f) {
+			nested = append(nested, f)
+		}
+	}
+	if s.Dependencies != nil {
+		for _, f := range s.Dependencies.Files {
+			switch {
+			case slices.Contains(top, f) || slices.Contains(nested, f):
+			case strings.Contains(f, "/"):
+				nested = append(nested, f)
+			default:
+				top = append(top, f)
+			}
+		}
+	}
+	steps := []plan.Step{{
+		Name:   "copy " + strings.Join(top, " "),
+		Origin: []string{"dependencies", "language"},
+		Copy:   &plan.Copy{Paths: top, Dest: rustSrc + "/"},
+	}}
+	for _, f := range nested {
+		steps = append(steps, plan.Step{
+			Name:   "copy " + f,
+			Origin: []string{"dependencies.files"},
+			Copy:   &plan.Copy{Paths: []string{f}, Dest: rustSrc + "/" + f},
+		})
+	}
+	return steps
+}
+
+// rustVersion is the rust image's tag: the spec's version, else the
+// toolchain file's channel when it is a version, else the default.
+func rustVersion(s *spec.Spec, files Files) (string, error) {
+	if s.Version != "" {
+		if !rustVersionRe.MatchString(s.Version) {
+			return "", s.Errorf("version", "%q is not a Rust version: write one like \"1.85\"", s.Version)
+		}
+		return s.Version, nil
+	}
+	for _, f := range []string{"rust-toolchain.toml", "rust-toolchain"} {
+		data, err := files.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		channel := strings.TrimSpace(string(data))
+		if strings.Contains(channel, "[toolchain]") || strings.Contains(channel, "channel") {
+			channel = tomlString(data, "toolchain", "channel")
+		}
+		if rustVersionRe.MatchString(channel) {
+			return channel, nil
+		}
+		return "", s.Errorf("language", "%s names the toolchain %q: appbuild builds on the rust:<version> image; pin a version like 1.85 there or in the spec's version", f, channel)
+	}
+	return defaultRustVersion, nil
+}
+
+// rustBinary is the binary to build: the spec's build, else the manifest's
+// one [[bin]], else the package's name (Cargo's default binary).
+func rustBinary(s *spec.Spec, manifest []byte) (string, error) {
+	bin := s.Build
+	if bin == "" {
+		bins := tomlStrings(manifest, "[bin]", "name")
+		switch {
+		case len(bins) > 1:
+			return "", s.Errorf("language", "Cargo.toml has several binaries (%s): name the one to build in build", strings.Join(bins, ", "))
+		case len(bins) == 1:
+			bin = bins[0]
+		default:
+			bin = tomlString(manifest, "package", "name")
+		}
+		if bin == "" {
+			return "", s.Errorf("language", "Cargo.toml has no [package] name: appbuild builds one package's binary (a workspace needs build: <binary>)")
+		}
+	}
+	if !rustBinRe.MatchString(bin) {
+		return "", s.Errorf("build", "%q is not a Cargo binary name", bin)
+	}
+	return bin, nil
+}
+
+// rustNative reports whether the app links C libraries: build packages, or a
+// *-sys crate in Cargo.lock that builds on Linux.
+func rustNative(s *spec.Spec, lock []byte) bool {
+	if s.Packages != nil && len(s.Packages.Build) > 0 {
+		return true
+	}
+	for _, name := range tomlStrings(lock, "[package]", "name") {
+		if strings.HasSuffix(name, "-sys") && !slices.Contains(rustPureSys, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// cargoMirrorConfig replaces crates-io with the spec's index, a sparse
+// registry. The URL is written as a TOML string (JSON's quoting is valid
+// TOML), never pasted as text.
+func cargoMirrorConfig(index string) []byte {
+	var q bytes.Buffer
+	enc := json.NewEncoder(&q)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode("sparse+" + index)
+	return []byte("[source.crates-io]\nreplace-with = \"appbuild-mirror\"\n\n[source.appbuild-mirror]\nregistry = " + q.String())
+}
+
+// rustEnvName is a target triple as Cargo's environment variables spell it.
+func rustEnvName(triple string) string {
+	return strings.ToUpper(strings.ReplaceAll(triple, "-", "_"))
+}
+
+func platformName(p ocispecs.Platform) string {
+	if p.Variant != "" {
+		return p.OS + "/" + p.Architecture + "/" + p.Variant
+	}
+	return p.OS + "/" + p.Architecture
+}
+
+// tomlStrings reads the string values of key in every table named table
+// ("package", or "[bin]" for an array of tables) of a Cargo manifest or
+// lock file. It reads the simple "key = \"value\"" lines Cargo writes; it
+// is no TOML parser, and needs none for these few keys.
+func tomlStrings(data []byte, table, key string) []string {
+	header := "[" + table + "]"
+	var out []string
+	in := false
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "[") {
+			in = line == header
+			continue
+		}
+		if !in {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || strings.TrimSpace(k) != key {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		if len(v) < 2 || (v[0] != '"' && v[0] != '\'') {
+			continue
+		}
+		if end := strings.IndexByte(v[1:], v[0]); end >= 0 {
+			out = append(out, v[1:1+end])
+		}
+	}
+	return out
+}
+
+// tomlString is the first of tomlStrings, or "".
+func tomlString(data []byte, table, key string) string {
+	if v := tomlStrings(data, table, key); len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
