@@ -188,18 +188,7 @@ func javaRunInPodman(t *testing.T, dir, secret string) {
 	if answer.MaxHeapMiB < 150 || answer.MaxHeapMiB > 200 {
 		t.Errorf("max heap %d MiB under a 256 MiB limit, want about 192 (75%%)", answer.MaxHeapMiB)
 	}
-	if status := waitHealthy(t, id, 60*time.Second); status != "healthy" {
-		t.Errorf("health status = %q, want healthy", status)
-	}
-	if uid := processUID(t, id); uid != "65532" {
-		t.Errorf("process runs as uid %s, want 65532", uid)
-	}
-	if ro := mustPodman(t, "inspect", "--format", "{{.HostConfig.ReadonlyRootfs}}", id); ro != "true" {
-		t.Errorf("read-only root = %s", ro)
-	}
-	if out, err := podman(t, "exec", id, "/bin/sh", "-c", "true"); err == nil {
-		t.Errorf("a shell ran in the container: %s", out)
-	}
+	checkRuntimeContract(t, id, 60*time.Second)
 }
 
 // javaCodeChange edits a source file: the rebuild takes the dependency

@@ -12,7 +12,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -150,10 +149,10 @@ func nodeCheckExample(t *testing.T, ex nodeExample) {
 
 	// No layer, config (history included), manifest or attestation holds
 	// the token; the grep does find what is there (the app's title).
-	if found := nodeGrepOCI(t, img, []byte(token)); len(found) > 0 {
+	if found := grepOCI(t, img, []byte(token)); len(found) > 0 {
 		t.Errorf("the secret is in the image export: %v", found)
 	}
-	if found := nodeGrepOCI(t, img, []byte(`"org.opencontainers.image.title":"`+ex.name+`"`)); len(found) == 0 {
+	if found := grepOCI(t, img, []byte(`"org.opencontainers.image.title":"`+ex.name+`"`)); len(found) == 0 {
 		t.Error("the grep found not even the image's title label: it cannot be trusted")
 	}
 
@@ -266,18 +265,7 @@ func nodeRunInPodman(t *testing.T, ex nodeExample, dir, secretArg string) {
 	if body := waitHTTP(t, "http://127.0.0.1:"+port+"/", 30*time.Second); strings.TrimSpace(body) != ex.answer {
 		t.Errorf("app answered %q, want %q", body, ex.answer)
 	}
-	if status := waitHealthy(t, id, 30*time.Second); status != "healthy" {
-		t.Errorf("health status = %q, want healthy", status)
-	}
-	if uid := processUID(t, id); uid != "65532" {
-		t.Errorf("process runs as uid %s, want 65532", uid)
-	}
-	if ro := mustPodman(t, "inspect", "--format", "{{.HostConfig.ReadonlyRootfs}}", id); ro != "true" {
-		t.Errorf("read-only root = %s", ro)
-	}
-	if out, err := podman(t, "exec", id, "/bin/sh", "-c", "true"); err == nil {
-		t.Errorf("a shell ran in the container: %s", out)
-	}
+	checkRuntimeContract(t, id, 30*time.Second)
 	// The app's own files cannot be changed by the app's process.
 	script := `try { require("fs").appendFileSync(process.argv[1], "x"); console.log("written") } catch (e) { console.log(e.code) }`
 	if out, err := podman(t, "exec", id, "/nodejs/bin/node", "-e", script, ex.main); err != nil || out == "written" {
@@ -378,39 +366,6 @@ func nodeSourceChange(t *testing.T, ex nodeExample, dir, secretArg string) {
 			t.Errorf("%s was taken from the cache although %s changed", name, ex.source)
 		}
 	}
-}
-
-// nodeGrepOCI lists the files of an OCI export (blobs decompressed) that
-// contain needle.
-func nodeGrepOCI(t *testing.T, img *ociLayout, needle []byte) []string {
-	t.Helper()
-	var found []string
-	err := filepath.Walk(img.dir, func(p string, info os.FileInfo, err error) error {
-		if err != nil || info.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		if len(data) > 2 && data[0] == 0x1f && data[1] == 0x8b {
-			gz, err := gzip.NewReader(bytes.NewReader(data))
-			if err != nil {
-				return err
-			}
-			if data, err = io.ReadAll(gz); err != nil {
-				return err
-			}
-		}
-		if bytes.Contains(data, needle) {
-			found = append(found, p)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return found
 }
 
 // nodeRegistry is a private npm registry on loopback that serves one
@@ -616,7 +571,7 @@ func TestNodePrivateRegistrySecret(t *testing.T) {
 			if !found {
 				t.Error("the private package is not in the image")
 			}
-			if found := nodeGrepOCI(t, img, []byte(token)); len(found) > 0 {
+			if found := grepOCI(t, img, []byte(token)); len(found) > 0 {
 				t.Errorf("the secret is in the image export: %v", found)
 			}
 			for _, h := range img.Config(t, "linux/amd64").History {

@@ -92,6 +92,25 @@ func waitHealthy(t *testing.T, id string, within time.Duration) string {
 	return mustPodman(t, "inspect", "--format", "{{.State.Health.Status}}", id)
 }
 
+// checkRuntimeContract checks a running container against the image
+// contract: healthy within the time given, uid 65532, a read-only root and
+// no shell.
+func checkRuntimeContract(t *testing.T, id string, healthWithin time.Duration) {
+	t.Helper()
+	if status := waitHealthy(t, id, healthWithin); status != "healthy" {
+		t.Errorf("health status = %q, want healthy", status)
+	}
+	if uid := processUID(t, id); uid != "65532" {
+		t.Errorf("process runs as uid %s, want 65532", uid)
+	}
+	if ro := mustPodman(t, "inspect", "--format", "{{.HostConfig.ReadonlyRootfs}}", id); ro != "true" {
+		t.Errorf("read-only root = %s", ro)
+	}
+	if out, err := podman(t, "exec", id, "/bin/sh", "-c", "true"); err == nil {
+		t.Errorf("a shell ran in the container: %s", out)
+	}
+}
+
 // processUID reads the container's main process uid from /proc on the
 // host: what the kernel says, not what the image config claims.
 func processUID(t *testing.T, id string) string {

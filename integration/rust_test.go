@@ -149,18 +149,7 @@ func rustRunInPodman(t *testing.T, dir string) {
 	if err := json.Unmarshal([]byte(info), &v); err != nil || v.Name != "rust-hello" || v.Arch != "x86_64" {
 		t.Errorf("/info = %s (%v)", info, err)
 	}
-	if status := waitHealthy(t, id, 30*time.Second); status != "healthy" {
-		t.Errorf("health status = %q, want healthy", status)
-	}
-	if uid := processUID(t, id); uid != "65532" {
-		t.Errorf("process runs as uid %s, want 65532", uid)
-	}
-	if ro := mustPodman(t, "inspect", "--format", "{{.HostConfig.ReadonlyRootfs}}", id); ro != "true" {
-		t.Errorf("read-only root = %s", ro)
-	}
-	if out, err := podman(t, "exec", id, "/bin/sh", "-c", "true"); err == nil {
-		t.Errorf("a shell ran in the container: %s", out)
-	}
+	checkRuntimeContract(t, id, 30*time.Second)
 	t.Logf("podman: answered %q, /info %s, healthy, uid 65532, read-only root, no shell", rustAnswer, strings.TrimSpace(info))
 }
 
