@@ -3,6 +3,7 @@ package profiles
 import (
 	"sort"
 	"strconv"
+	"strings"
 
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/org/appbuild/healthprobe"
@@ -235,4 +236,29 @@ func secretMounts(s *spec.Spec, files map[string]string) []plan.Mount {
 		mounts = append(mounts, m)
 	}
 	return mounts
+}
+
+// withDefaults adds KEY=VALUE pairs to a sorted env unless the key is set,
+// and keeps it sorted.
+func withDefaults(env []string, defaults map[string]string) []string {
+	m := map[string]string{}
+	for k, v := range defaults {
+		m[k] = v
+	}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	return sortedEnv(m)
+}
+
+// withProbe appends the runtime stage to a plan's stages, after the probe's
+// build stage when the image needs the probe (built with the golang image
+// given), with the probe copied into the runtime.
+func withProbe(s *spec.Spec, target ocispecs.Platform, golang string, stages []plan.Stage, runtime plan.Stage) []plan.Stage {
+	if needsProbe(s) {
+		stages = append(stages, probeStage(golang, target))
+		runtime.Steps = append(runtime.Steps, probeCopy())
+	}
+	return append(stages, runtime)
 }

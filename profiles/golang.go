@@ -133,11 +133,7 @@ func (Go) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 		}},
 	}
 	stages := []plan.Stage{build, test}
-	if needsProbe(s) {
-		stages = append(stages, probeStage(builder, env.TargetPlatform))
-		runtime.Steps = append(runtime.Steps, probeCopy())
-	}
-	stages = append(stages, runtime)
+	stages = withProbe(s, env.TargetPlatform, builder, stages, runtime)
 
 	img, err := runtimeImage(s, []string{binary})
 	if err != nil {

@@ -225,11 +225,7 @@ func (Java) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 		}},
 	}
 	stages := []plan.Stage{deps, build, test}
-	if needsProbe(s) {
-		stages = append(stages, probeStage(golangImage+":"+defaultGoVersion, env.TargetPlatform))
-		runtime.Steps = append(runtime.Steps, probeCopy())
-	}
-	stages = append(stages, runtime)
+	stages = withProbe(s, env.TargetPlatform, golangImage+":"+defaultGoVersion, stages, runtime)
 
 	img, err := runtimeImage(s, []string{java, "-cp", appDir + "/classes:" + appDir + "/lib/*", main})
 	if err != nil {

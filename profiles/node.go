@@ -283,17 +283,13 @@ func (Node) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 			Copy:   &plan.Copy{FromStage: "prod-deps", Paths: []string{appDir + "/node_modules"}, Dest: appDir + "/node_modules", Owner: rootOwner},
 		})
 	}
-	if needsProbe(s) {
-		stages = append(stages, probeStage(golangImage+":"+defaultGoVersion, env.TargetPlatform))
-		runtime.Steps = append(runtime.Steps, probeCopy())
-	}
-	stages = append(stages, runtime)
+	stages = withProbe(s, env.TargetPlatform, golangImage+":"+defaultGoVersion, stages, runtime)
 
 	img, err := runtimeImage(s, []string{node, path.Join(appDir, main)})
 	if err != nil {
 		return nil, err
 	}
-	img.Env = withDefaultEnv(img.Env, "NODE_ENV", "production")
+	img.Env = withDefaults(img.Env, map[string]string{"NODE_ENV": "production"})
 	return &plan.Plan{ContextDir: s.Dir, Stages: stages, Final: "runtime", Test: "test", Image: img}, nil
 }
 
@@ -718,17 +714,4 @@ func pnpmNativeProd(data []byte, pkg packageJSON) (bool, error) {
 // samePlatform reports whether two platforms run the same binaries.
 func samePlatform(a, b ocispecs.Platform) bool {
 	return a.OS == b.OS && a.Architecture == b.Architecture && a.Variant == b.Variant
-}
-
-// withDefaultEnv adds KEY=value to a sorted env list unless KEY is set.
-func withDefaultEnv(env []string, key, value string) []string {
-	m := map[string]string{}
-	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		m[k] = v
-	}
-	if _, ok := m[key]; !ok {
-		m[key] = value
-	}
-	return sortedEnv(m)
 }

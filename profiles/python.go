@@ -257,11 +257,7 @@ func (Python) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 		}},
 	}
 	stages := []plan.Stage{build, test}
-	if needsProbe(s) {
-		stages = append(stages, probeStage(golangImage+":"+defaultGoVersion, env.TargetPlatform))
-		runtime.Steps = append(runtime.Steps, probeCopy())
-	}
-	stages = append(stages, runtime)
+	stages = withProbe(s, env.TargetPlatform, golangImage+":"+defaultGoVersion, stages, runtime)
 
 	img, err := runtimeImage(s, entrypoint)
 	if err != nil {
@@ -414,18 +410,4 @@ func pythonManager(s *spec.Spec, files Files) (string, []string, error) {
 		return "", nil, s.Errorf("dependencies", "uv is not supported yet: no uv binary can be installed on the build stage (Debian 13 has no uv package); use pip (uv export --format requirements-txt > requirements.txt) or poetry")
 	}
 	return "", nil, s.Errorf("dependencies.manager", "%s does not install python dependencies; use pip or poetry", manager)
-}
-
-// withDefaults adds KEY=VALUE pairs to a sorted env unless the key is set,
-// and keeps it sorted.
-func withDefaults(env []string, defaults map[string]string) []string {
-	m := map[string]string{}
-	for k, v := range defaults {
-		m[k] = v
-	}
-	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		m[k] = v
-	}
-	return sortedEnv(m)
 }

@@ -302,11 +302,7 @@ func (Rust) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 		}},
 	}
 	stages := []plan.Stage{build, test}
-	if needsProbe(s) {
-		stages = append(stages, probeStage(golangImage+":"+defaultGoVersion, env.TargetPlatform))
-		runtime.Steps = append(runtime.Steps, probeCopy())
-	}
-	stages = append(stages, runtime)
+	stages = withProbe(s, env.TargetPlatform, golangImage+":"+defaultGoVersion, stages, runtime)
 
 	img, err := runtimeImage(s, []string{binary})
 	if err != nil {
