@@ -14,33 +14,42 @@ import (
 	"github.com/org/appbuild/eject"
 	"github.com/org/appbuild/internal/golden"
 	"github.com/org/appbuild/internal/testfiles"
+	"github.com/org/appbuild/plan"
 	"github.com/org/appbuild/profiles"
 	"github.com/org/appbuild/spec"
 )
 
 func ejectExample(t *testing.T, src string) []byte {
 	t.Helper()
+	pins := map[string]string{
+		"docker.io/library/golang:1.26":             "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+		"gcr.io/distroless/static-debian13:nonroot": "sha256:2222222222222222222222222222222222222222222222222222222222222222",
+	}
+	_, out := ejectWith(t, profiles.Go{}, src, "../examples/go-hello", pins)
+	return out
+}
+
+// ejectWith plans a spec with a profile and the files of dir for the
+// ejected Dockerfile's platform, and renders it.
+func ejectWith(t *testing.T, profile profiles.Profile, src, dir string, pins map[string]string) (*plan.Plan, []byte) {
+	t.Helper()
 	s, err := spec.Parse("app.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := profiles.Go{}.Plan(s, profiles.Env{
+	p, err := profile.Plan(s, profiles.Env{
 		BuildPlatform:  ocispecs.Platform{OS: "linux", Architecture: "amd64"},
 		TargetPlatform: eject.TargetPlatform,
-		Files:          testfiles.Dir("../examples/go-hello"),
+		Files:          testfiles.Dir(dir),
 	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	pins := map[string]string{
-		"docker.io/library/golang:1.26":             "sha256:1111111111111111111111111111111111111111111111111111111111111111",
-		"gcr.io/distroless/static-debian13:nonroot": "sha256:2222222222222222222222222222222222222222222222222222222222222222",
 	}
 	out, err := eject.Dockerfile(p, pins, "app.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out
+	return p, out
 }
 
 func TestGoHelloDockerfile(t *testing.T) {
@@ -87,14 +96,7 @@ func TestEnvIsQuoted(t *testing.T) {
 	if !strings.Contains(out, want) {
 		t.Fatalf("env line not quoted as %s:\n%s", want, out)
 	}
-	ast, err := parser.Parse(strings.NewReader(out))
-	if err != nil {
-		t.Fatal(err)
-	}
-	stages, _, err := instructions.Parse(ast.AST, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stages := parseStages(t, []byte(out))
 	for _, cmd := range stages[len(stages)-1].Commands {
 		if env, ok := cmd.(*instructions.EnvCommand); ok {
 			for _, kv := range env.Env {
@@ -115,7 +117,57 @@ func TestEnvIsQuoted(t *testing.T) {
 	}
 }
 
+// parseStages reads a Dockerfile with BuildKit's own parser.
+func parseStages(t *testing.T, dockerfile []byte) []instructions.Stage {
+	t.Helper()
+	ast, err := parser.Parse(bytes.NewReader(dockerfile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stages, _, err := instructions.Parse(ast.AST, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stages
+}
+
 type noEnv struct{}
 
 func (noEnv) Get(string) (string, bool) { return "", false }
 func (noEnv) Keys() []string            { return nil }
+
+// TestPyUVDockerfile: the requirements appbuild makes from uv.lock reach
+// the ejected Dockerfile as a quoted heredoc, byte for byte, and pip
+// installs them with the lock's hashes.
+func TestPyUVDockerfile(t *testing.T) {
+	src, err := os.ReadFile("../examples/py-uv/app.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, out := ejectWith(t, profiles.Python{}, string(src), "../examples/py-uv", nil)
+	var want []byte
+	for _, st := range p.Stage("build").Steps {
+		if st.Write != nil && st.Write.Path == "/tmp/appbuild-requirements.txt" {
+			want = st.Write.Data
+		}
+	}
+	if !bytes.Contains(want, []byte("starlette==0.46.1 --hash=sha256:")) {
+		t.Fatalf("no requirements from uv.lock in the plan:\n%s", want)
+	}
+	stages := parseStages(t, out)
+	var got []string
+	for _, cmd := range stages[0].Commands {
+		if c, ok := cmd.(*instructions.CopyCommand); ok {
+			for _, f := range c.SourceContents {
+				got = append(got, f.Data)
+			}
+		}
+	}
+	// The requirements, then /etc/pip.conf (dependencies.index).
+	if len(got) != 2 || got[0] != string(want) {
+		t.Errorf("heredoc contents %q, want the requirements %q first", got, want)
+	}
+	if !strings.Contains(string(out), `"--require-hashes","--no-deps","--requirement","/tmp/appbuild-requirements.txt"`) {
+		t.Errorf("pip does not install the requirements with their hashes:\n%s", out)
+	}
+}

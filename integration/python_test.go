@@ -35,6 +35,9 @@ type pyExample struct {
 	pyc string
 	// imports are modules the venv must provide on every platform.
 	imports string
+	// absent are paths the image must not have (packages the lock holds
+	// but the app does not install).
+	absent []string
 }
 
 var pyExamples = []pyExample{{
@@ -142,41 +145,45 @@ func (r buildxResult) logs() string {
 // and the index secret nowhere in any blob.
 func TestPythonImages(t *testing.T) {
 	needRig(t)
-	secret, pass := pyIndexSecret(t, "")
 	for _, ex := range pyExamples {
-		t.Run(ex.name, func(t *testing.T) {
-			dir := filepath.Join(repoRoot(t), "examples", ex.name)
-			archive := filepath.Join(t.TempDir(), "image.tar")
-			res := mustPyBuild(t, dir, secret, "--platform", "linux/amd64,linux/arm64", "-o", "type=oci,dest="+archive)
-			res.vertexWith(t, ex.install)
-			res.vertexWith(t, "python3.13 -m venv /venv")
-			img := readOCI(t, archive)
-			if len(img.Manifests) != 2 {
-				t.Fatalf("image has platforms %v, want linux/amd64 and linux/arm64", keys(img.Manifests))
-			}
-			for _, platform := range []string{"linux/amd64", "linux/arm64"} {
-				t.Run(platform, func(t *testing.T) {
-					checkPythonImage(t, img, platform, ex)
-				})
-			}
-			// A control: the search does read inside the layers (the app's
-			// source holds its greeting).
-			if len(grepOCI(t, img, []byte(ex.body))) == 0 {
-				t.Fatalf("searching the export for %q found nothing: the search is broken", ex.body)
-			}
-			// The secret (the password, and so the whole URL) is in no blob:
-			// no layer, config (history included), manifest or attestation.
-			if where := grepOCI(t, img, []byte(pass)); len(where) > 0 {
-				t.Errorf("the index secret is in the export: %v", where)
-			}
-			for _, platform := range []string{"linux/amd64", "linux/arm64"} {
-				for _, h := range img.Config(t, platform).History {
-					if strings.Contains(h.CreatedBy+h.Comment, pass) {
-						t.Errorf("%s history holds the secret: %q", platform, h.CreatedBy)
-					}
-				}
-			}
+		t.Run(ex.name, func(t *testing.T) { checkPythonImages(t, ex) })
+	}
+}
+
+// checkPythonImages builds an example for linux/amd64 and linux/arm64 with
+// the index secret and checks both images and the export.
+func checkPythonImages(t *testing.T, ex pyExample) {
+	secret, pass := pyIndexSecret(t, "")
+	dir := filepath.Join(repoRoot(t), "examples", ex.name)
+	archive := filepath.Join(t.TempDir(), "image.tar")
+	res := mustPyBuild(t, dir, secret, "--platform", "linux/amd64,linux/arm64", "-o", "type=oci,dest="+archive)
+	res.vertexWith(t, ex.install)
+	res.vertexWith(t, "python3.13 -m venv /venv")
+	img := readOCI(t, archive)
+	if len(img.Manifests) != 2 {
+		t.Fatalf("image has platforms %v, want linux/amd64 and linux/arm64", keys(img.Manifests))
+	}
+	for _, platform := range []string{"linux/amd64", "linux/arm64"} {
+		t.Run(platform, func(t *testing.T) {
+			checkPythonImage(t, img, platform, ex)
 		})
+	}
+	// A control: the search does read inside the layers (the app's
+	// source holds its greeting).
+	if len(grepOCI(t, img, []byte(ex.body))) == 0 {
+		t.Fatalf("searching the export for %q found nothing: the search is broken", ex.body)
+	}
+	// The secret (the password, and so the whole URL) is in no blob:
+	// no layer, config (history included), manifest or attestation.
+	if where := grepOCI(t, img, []byte(pass)); len(where) > 0 {
+		t.Errorf("the index secret is in the export: %v", where)
+	}
+	for _, platform := range []string{"linux/amd64", "linux/arm64"} {
+		for _, h := range img.Config(t, platform).History {
+			if strings.Contains(h.CreatedBy+h.Comment, pass) {
+				t.Errorf("%s history holds the secret: %q", platform, h.CreatedBy)
+			}
+		}
 	}
 }
 
@@ -222,6 +229,15 @@ func checkPythonImage(t *testing.T, img *ociLayout, platform string, ex pyExampl
 		if (strings.HasPrefix(name, "/app/") || strings.HasPrefix(name, "/venv/")) && f.Header.Typeflag != tar.TypeSymlink {
 			if f.Header.Uid != 0 || f.Header.Gid != 0 || f.Header.Mode&0o022 != 0 {
 				t.Errorf("%s: owner %d:%d mode %o, want root-owned and not writable by others", name, f.Header.Uid, f.Header.Gid, f.Header.Mode)
+				break
+			}
+		}
+	}
+
+	for _, p := range ex.absent {
+		for name := range files {
+			if name == p || strings.HasPrefix(name, p+"/") {
+				t.Errorf("the image has %s, which the app does not need", name)
 				break
 			}
 		}
@@ -354,34 +370,32 @@ func grepOCI(t *testing.T, img *ociLayout, needle []byte) []string {
 // on the build platform.
 func TestPythonRunsHealthyInPodman(t *testing.T) {
 	needRig(t)
-	secret, _ := pyIndexSecret(t, "")
 	for _, ex := range pyExamples {
-		t.Run(ex.name, func(t *testing.T) {
-			dir := filepath.Join(repoRoot(t), "examples", ex.name)
-			image := pyLoadForPodman(t, dir, secret, "linux/amd64")
-			id, port := runContainer(t, image, "8080")
-			body := waitHTTP(t, "http://127.0.0.1:"+port+"/", 60*time.Second)
-			if strings.TrimSpace(body) != ex.body {
-				t.Errorf("app answered %q, want %q", body, ex.body)
-			}
-			if status := waitHealthy(t, id, 60*time.Second); status != "healthy" {
-				t.Errorf("health status = %q, want healthy", status)
-			}
-			if uid := processUID(t, id); uid != "65532" {
-				t.Errorf("process runs as uid %s, want 65532", uid)
-			}
-			if ro := mustPodman(t, "inspect", "--format", "{{.HostConfig.ReadonlyRootfs}}", id); ro != "true" {
-				t.Errorf("root filesystem read-only = %s", ro)
-			}
+		t.Run(ex.name, func(t *testing.T) { checkPythonRuns(t, ex) })
+	}
+}
 
-			arm := pyLoadForPodman(t, dir, secret, "linux/arm64")
-			args := append([]string{"run", "--rm", "--read-only", "--entrypoint", "/venv/bin/python"}, podmanLimits...)
-			out := mustPodman(t, append(args, arm, "-c",
-				"import platform, sys, "+ex.imports+"; print(platform.machine(), sys.prefix, sys.version.split()[0])")...)
-			if !strings.HasPrefix(out, "aarch64 /venv 3.13") {
-				t.Errorf("arm64 image under emulation printed %q, want aarch64 /venv 3.13...", out)
-			}
-		})
+// checkPythonRuns runs an example's amd64 image read-only in podman (it
+// answers, and keeps the runtime contract: healthy, uid 65532, read-only,
+// no shell) and imports its dependencies in the arm64 image under
+// emulation.
+func checkPythonRuns(t *testing.T, ex pyExample) {
+	secret, _ := pyIndexSecret(t, "")
+	dir := filepath.Join(repoRoot(t), "examples", ex.name)
+	image := pyLoadForPodman(t, dir, secret, "linux/amd64")
+	id, port := runContainer(t, image, "8080")
+	body := waitHTTP(t, "http://127.0.0.1:"+port+"/", 60*time.Second)
+	if strings.TrimSpace(body) != ex.body {
+		t.Errorf("app answered %q, want %q", body, ex.body)
+	}
+	checkRuntimeContract(t, id, 60*time.Second)
+
+	arm := pyLoadForPodman(t, dir, secret, "linux/arm64")
+	args := append([]string{"run", "--rm", "--read-only", "--entrypoint", "/venv/bin/python"}, podmanLimits...)
+	out := mustPodman(t, append(args, arm, "-c",
+		"import platform, sys, "+ex.imports+"; print(platform.machine(), sys.prefix, sys.version.split()[0])")...)
+	if !strings.HasPrefix(out, "aarch64 /venv 3.13") {
+		t.Errorf("arm64 image under emulation printed %q, want aarch64 /venv 3.13...", out)
 	}
 }
 
@@ -402,32 +416,37 @@ func pyLoadForPodman(t *testing.T, dir, secret, platform string) string {
 // copied and compiled again.
 func TestPythonSourceChangeKeepsDependenciesCached(t *testing.T) {
 	needRig(t)
-	secret, _ := pyIndexSecret(t, "")
 	for _, ex := range pyExamples {
-		t.Run(ex.name, func(t *testing.T) {
-			dir := copyDir(t, filepath.Join(repoRoot(t), "examples", ex.name))
-			mustPyBuild(t, dir, secret, "--platform", "linux/amd64", "-o", "type=cacheonly")
-			src := filepath.Join(dir, filepath.FromSlash(ex.source))
-			data, err := os.ReadFile(src)
-			if err != nil {
-				t.Fatal(err)
-			}
-			data = append(data, fmt.Sprintf("\n# changed at %s\n", time.Now().Format(time.RFC3339Nano))...)
-			if err := os.WriteFile(src, data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			res := mustPyBuild(t, dir, secret, "--platform", "linux/amd64", "-o", "type=cacheonly")
-			for _, step := range []string{"apt-get install", "python3.13 -m venv", ex.install, "compileall /venv"} {
-				if name, cached := res.vertexWith(t, step); !cached {
-					t.Errorf("%q ran again after a source-only change", name)
-				}
-			}
-			for _, step := range []string{"copy source", "compileall /app"} {
-				if name, cached := res.vertexWith(t, step); cached {
-					t.Errorf("%q was taken from the cache although %s changed", name, ex.source)
-				}
-			}
-		})
+		t.Run(ex.name, func(t *testing.T) { checkPythonSourceChange(t, ex) })
+	}
+}
+
+// checkPythonSourceChange builds a copy of an example, edits one source
+// file and builds again: the dependency steps come from the cache, the
+// source steps run.
+func checkPythonSourceChange(t *testing.T, ex pyExample) {
+	secret, _ := pyIndexSecret(t, "")
+	dir := copyDir(t, filepath.Join(repoRoot(t), "examples", ex.name))
+	mustPyBuild(t, dir, secret, "--platform", "linux/amd64", "-o", "type=cacheonly")
+	src := filepath.Join(dir, filepath.FromSlash(ex.source))
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = append(data, fmt.Sprintf("\n# changed at %s\n", time.Now().Format(time.RFC3339Nano))...)
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := mustPyBuild(t, dir, secret, "--platform", "linux/amd64", "-o", "type=cacheonly")
+	for _, step := range []string{"apt-get install", "python3.13 -m venv", ex.install, "compileall /venv"} {
+		if name, cached := res.vertexWith(t, step); !cached {
+			t.Errorf("%q ran again after a source-only change", name)
+		}
+	}
+	for _, step := range []string{"copy source", "compileall /app"} {
+		if name, cached := res.vertexWith(t, step); cached {
+			t.Errorf("%q was taken from the cache although %s changed", name, ex.source)
+		}
 	}
 }
 

@@ -40,8 +40,15 @@ import (
 //     lock's main group with its hashes, and pip installs exactly that
 //     (--require-hashes --no-deps), so the same index setting and secrets
 //     serve both managers;
-//   - uv is not planned yet: no uv binary can be installed on the build stage
-//     (Debian 13 does not package it).
+//   - uv: pyproject.toml and uv.lock. No uv binary can be had on the build
+//     stage (Debian 13 does not package it), so appbuild reads uv.lock
+//     itself (uvlock.go) and writes what `uv export --no-dev` would: the
+//     project's main dependencies, followed through the lock, pinned with
+//     every hash the lock lists, a marker kept for pip to evaluate; pip
+//     installs it the same way (--require-hashes --no-deps). [tool.uv]
+//     settings are not read, and the project itself is not installed as a
+//     package: it runs from /app like every Python app here. A dependency
+//     from git, a path or a URL is an error that names it.
 //
 // A private or mirror index is dependencies.index (pip's index-url, written
 // to the build stage's /etc/pip.conf);
@@ -94,7 +101,8 @@ const (
 	venvPython = venvDir + "/bin/python"
 	// The runtime PATH: distroless's, after the venv's bin.
 	pythonPath = venvDir + "/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-	// exportedRequirements is where Poetry's export goes in the build stage.
+	// exportedRequirements is where Poetry's export, or the requirements
+	// made from uv.lock, go in the build stage.
 	exportedRequirements = "/tmp/appbuild-requirements.txt"
 )
 
@@ -143,6 +151,12 @@ func (Python) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	var uvRequirementsFile []byte
+	if manager == "uv" {
+		if uvRequirementsFile, err = uvLockRequirements(s, env.Files); err != nil {
+			return nil, err
+		}
+	}
 
 	aptPackages := []string{"python3", "python3-venv"}
 	if manager == "poetry" {
@@ -183,6 +197,13 @@ func (Python) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 					"--format", "requirements.txt", "--output", exportedRequirements},
 				Env: []string{"POETRY_NO_INTERACTION=1", "POETRY_VIRTUALENVS_CREATE=false"},
 			},
+		})
+	}
+	if manager == "uv" {
+		steps = append(steps, plan.Step{
+			Name:   "write requirements from uv.lock",
+			Origin: []string{"dependencies"},
+			Write:  &plan.Write{Path: exportedRequirements, Data: uvRequirementsFile, Mode: 0o644},
 		})
 	}
 	if d := s.Dependencies; d != nil && d.Index != "" {
@@ -277,9 +298,9 @@ func (Python) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 func pipInstall(s *spec.Spec, manager string, depFiles []string) plan.Step {
 	args := []string{venvPython, "-m", "pip", "install", "--no-compile"}
 	name := "pip install"
-	if manager == "poetry" {
+	if manager == "poetry" || manager == "uv" {
 		args = append(args, "--require-hashes", "--no-deps", "--requirement", exportedRequirements)
-		name += " (poetry.lock)"
+		name += " (" + depFiles[1] + ")"
 	} else {
 		for _, f := range depFiles {
 			if strings.HasSuffix(f, ".txt") || strings.HasSuffix(f, ".in") {
@@ -381,7 +402,7 @@ func pythonManager(s *spec.Spec, files Files) (string, []string, error) {
 		case exists(files, "requirements.txt") || len(listed) > 0:
 			manager = "pip"
 		default:
-			return "", nil, s.Errorf("language", "no requirements.txt or poetry.lock in the app's directory: pin the dependencies in one (an app with none can have an empty requirements.txt)")
+			return "", nil, s.Errorf("language", "no requirements.txt, poetry.lock or uv.lock in the app's directory: pin the dependencies in one (an app with none can have an empty requirements.txt)")
 		}
 	}
 	switch manager {
@@ -393,21 +414,43 @@ func pythonManager(s *spec.Spec, files Files) (string, []string, error) {
 			return "", nil, s.Errorf("dependencies", "pip installs from requirements.txt, which is missing: add it or list the requirement files in dependencies.files")
 		}
 		return manager, []string{"requirements.txt"}, nil
-	case "poetry":
-		for _, f := range []string{"pyproject.toml", "poetry.lock"} {
+	case "poetry", "uv":
+		lock := manager + ".lock"
+		for _, f := range []string{"pyproject.toml", lock} {
 			if !exists(files, f) {
-				return "", nil, s.Errorf("dependencies", "poetry installs from pyproject.toml and poetry.lock; %s is missing (run poetry lock)", f)
+				return "", nil, s.Errorf("dependencies", "%s installs from pyproject.toml and %s; %s is missing (run %s lock)", manager, lock, f, manager)
 			}
 		}
-		out := []string{"pyproject.toml", "poetry.lock"}
+		out := []string{"pyproject.toml", lock}
 		for _, f := range listed {
 			if !slices.Contains(out, f) {
 				out = append(out, f)
 			}
 		}
 		return manager, out, nil
-	case "uv":
-		return "", nil, s.Errorf("dependencies", "uv is not supported yet: no uv binary can be installed on the build stage (Debian 13 has no uv package); use pip (uv export --format requirements-txt > requirements.txt) or poetry")
 	}
-	return "", nil, s.Errorf("dependencies.manager", "%s does not install python dependencies; use pip or poetry", manager)
+	return "", nil, s.Errorf("dependencies.manager", "%s does not install python dependencies; use pip, poetry or uv", manager)
+}
+
+// uvLockRequirements is the requirements file made from uv.lock; a
+// mistake in the lock is reported at the spec's dependencies (or language)
+// with the lock's own line and column.
+func uvLockRequirements(s *spec.Spec, files Files) ([]byte, error) {
+	field := "language"
+	if s.Dependencies != nil {
+		field = "dependencies"
+	}
+	lock, err := files.ReadFile("uv.lock")
+	if err != nil {
+		return nil, s.Errorf(field, "uv.lock cannot be read: %v", err)
+	}
+	pyproject, err := files.ReadFile("pyproject.toml")
+	if err != nil {
+		return nil, s.Errorf(field, "pyproject.toml cannot be read: %v", err)
+	}
+	out, err := uvRequirements(lock, pyproject)
+	if err != nil {
+		return nil, s.Errorf(field, "%v", err)
+	}
+	return out, nil
 }

@@ -57,6 +57,27 @@ else
   line frontend "skipped (no Dockerfile at the repository root)"
 fi
 
+# The local package repositories the examples install from: each answers on loopback,
+# probed at the path its start script waits for.
+for repo in "pyindex 127.0.0.1:3141 /simple/flask/ /simple/" \
+    "mavenrepo 127.0.0.1:3142 /maven2/org/apache/maven/plugins/ /maven2/" \
+    "cargoreg 127.0.0.1:3143 /index/config.json /index/"; do
+  read -r name addr probe root <<<"$repo"
+  if curl -fs -o /dev/null --max-time 2 "http://$addr$probe"; then
+    line "$name" "http://$addr$root up (pid $(daemon_pid "$name" || echo '?'))"
+  else
+    bad "$name" "http://$addr$root not answering"
+  fi
+done
+
+if have docker-compose; then
+  plugin=missing
+  docker compose version >/dev/null 2>&1 && plugin=linked
+  line compose "docker-compose $(docker-compose version --short 2>/dev/null || echo '?') ($(command -v docker-compose)); docker compose plugin $plugin"
+else
+  bad compose "docker-compose missing from $RIG_DIR/bin or PATH"
+fi
+
 status="$(docker buildx inspect appbuild 2>/dev/null | awk '$1 == "Status:" { print $2; exit }' || true)"
 if [[ "$status" == running ]]; then
   line builder "appbuild $status (remote, $BUILDKIT_HOST); use: docker buildx build --builder appbuild"
