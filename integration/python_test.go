@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -501,7 +502,7 @@ func TestPythonSizeAgainstSlimDockerfile(t *testing.T) {
 		}
 	}
 	secret, _ := pyIndexSecret(t, "")
-	for _, ex := range pyExamples {
+	for _, ex := range append(slices.Clone(pyExamples), pyUV) {
 		t.Run(ex.name, func(t *testing.T) {
 			dir := filepath.Join(repoRoot(t), "examples", ex.name)
 			ours := filepath.Join(t.TempDir(), "appbuild.tar")

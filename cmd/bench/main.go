@@ -24,13 +24,14 @@ func main() {
 	runs := flag.Int("runs", 3, "runs per app and way")
 	out := flag.String("out", "bench", "directory for results.json and RESULTS.md")
 	only := flag.String("apps", "", "comma-separated example names (default: every example with a Dockerfile.baseline)")
+	twoCap := flag.Duration("two-platform-cap", 4*time.Minute, "stop a two-platform build after this long and report it as a lower bound")
 	flag.Parse()
-	if err := run(*runs, *out, *only); err != nil {
+	if err := run(*runs, *out, *only, *twoCap); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(runs int, out, only string) error {
+func run(runs int, out, only string, twoCap time.Duration) error {
 	ctx := context.Background()
 	apps, err := findApps("examples", only)
 	if err != nil {
@@ -50,7 +51,7 @@ func run(runs int, out, only string) error {
 	}
 	defer rm()
 
-	b := &bencher{ctx: ctx, daemon: d, builder: builder, cacheRepo: "127.0.0.1:5000/appbuild-bench/cache"}
+	b := &bencher{ctx: ctx, daemon: d, builder: builder, cacheRepo: "127.0.0.1:5000/appbuild-bench/cache", twoPlatformCap: twoCap}
 	report := Report{Machine: machine(), Runs: runs, Date: time.Now().UTC().Format("2006-01-02")}
 	for _, app := range apps {
 		for _, w := range app.Ways {
@@ -98,11 +99,25 @@ type App struct {
 		// adds one dependency where appending text cannot (a JSON
 		// manifest and its lock file).
 		AddDependencyCommand []string `json:"add_dependency_command"`
+		// AddDependencyInsert adds one dependency where text must go
+		// inside a file (pom.xml): Text is inserted before the first
+		// Before in File.
+		AddDependencyInsert []struct {
+			File   string `json:"file"`
+			Before string `json:"before"`
+			Text   string `json:"text"`
+		} `json:"add_dependency_insert"`
 		// Args are added to every build of every way (secrets, say).
 		Args []string `json:"args"`
 		// Ways are more ways to build the app, beside appbuild, baseline
 		// and naive: appbuild with other build-args, say.
 		Ways []Way `json:"ways"`
+		// CI asks for the CI metric (a source change on a cold daemon
+		// with the registry cache of the previous build) for every way.
+		CI bool `json:"ci"`
+		// OnePlatform names ways that can only build for linux/amd64,
+		// with the reason, so their two-platform build is skipped.
+		OnePlatform map[string]string `json:"one_platform"`
 	}
 }
 
@@ -111,6 +126,9 @@ type Way struct {
 	Name string   `json:"name"` // appbuild, baseline, naive, or bench.json's
 	File string   `json:"file"` // relative to the app's dir
 	Args []string `json:"args"` // build-args and the like
+	// Only, when set, limits the way to these metrics (Measurement's
+	// json names): an extra way that exists to show one effect.
+	Only []string `json:"only"`
 }
 
 func findApps(dir, only string) ([]App, error) {
@@ -127,7 +145,11 @@ func findApps(dir, only string) ([]App, error) {
 		}
 		app := App{Name: name, Dir: appDir, Ways: []Way{{Name: "appbuild", File: "app.yaml"}, {Name: "baseline", File: "Dockerfile.baseline"}}}
 		if _, err := os.Stat(filepath.Join(appDir, "Dockerfile.naive")); err == nil {
-			app.Ways = append(app.Ways, Way{Name: "naive", File: "Dockerfile.naive"})
+			// The naive Dockerfile is a reference for what cache mounts and
+			// stages buy on one machine; the two-platform and CI
+			// comparisons are against the baseline.
+			app.Ways = append(app.Ways, Way{Name: "naive", File: "Dockerfile.naive",
+				Only: []string{"noop_s", "source_change_s", "add_dependency_s"}})
 		}
 		dt, err := os.ReadFile(filepath.Join(appDir, "bench.json"))
 		if err != nil {

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,6 +41,11 @@ type Measurement struct {
 	// (frontend start, spec parsing, manifest loading, base image
 	// resolution, LLB conversion).
 	FrontendOverhead float64 `json:"frontend_overhead_s"`
+	// AtLeast names the metrics whose build was stopped at the bench's
+	// cap: their value is a lower bound.
+	AtLeast []string `json:"at_least,omitempty"`
+	// Skipped names the metrics this run did not measure, with the reason.
+	Skipped map[string]string `json:"skipped,omitempty"`
 }
 
 type bencher struct {
@@ -47,6 +54,8 @@ type bencher struct {
 	builder string
 	// cacheRepo is where --cache-to puts the registry caches.
 	cacheRepo string
+	// twoPlatformCap stops a two-platform build that takes longer.
+	twoPlatformCap time.Duration
 }
 
 // prune empties the bench daemon's cache, cache mounts included: a cold
@@ -64,7 +73,7 @@ func (b *bencher) build(dir string, w Way, args ...string) (rigctl.Result, error
 	full := append([]string{"-f", filepath.Join(dir, file)}, w.Args...)
 	full = append(full, args...)
 	full = append(full, dir)
-	r := rigctl.Buildx(b.ctx, b.builder, []string{"SOURCE_DATE_EPOCH=1700000000", "APPBUILD_BENCH_PIP_INDEX_URL=" + pipIndexURL}, full...)
+	r := rigctl.Buildx(b.ctx, b.builder, []string{"SOURCE_DATE_EPOCH=1700000000", "APPBUILD_BENCH_PIP_INDEX_URL=" + pipIndexURL, "APPBUILD_BENCH_MAVEN_SETTINGS=" + mavenSettings}, full...)
 	if r.Err != nil {
 		stderr := r.Stderr
 		if len(stderr) > 3000 {
@@ -76,7 +85,8 @@ func (b *bencher) build(dir string, w Way, args ...string) (rigctl.Result, error
 }
 
 func (b *bencher) measure(app App, w Way, run int) (Measurement, error) {
-	var m Measurement
+	m := Measurement{Skipped: map[string]string{}}
+	wants := func(metric string) bool { return len(w.Only) == 0 || slices.Contains(w.Only, metric) }
 	work, err := os.MkdirTemp("", "bench-"+app.Name+"-")
 	if err != nil {
 		return m, err
@@ -86,84 +96,168 @@ func (b *bencher) measure(app App, w Way, run int) (Measurement, error) {
 		return m, err
 	}
 	one := []string{"--platform", "linux/amd64", "-o", "type=cacheonly"}
+	// step builds, logs the time and returns the result.
+	step := func(what string, args ...string) (rigctl.Result, error) {
+		r, err := b.build(work, w, args...)
+		if err == nil {
+			log.Printf("  %s: %.1fs%s", what, r.Wall.Seconds(), slowest(r, 3))
+		}
+		return r, err
+	}
+	src := filepath.Join(work, app.Bench.SourceFile)
+	// The registry cache a CI job would push; a tag has no spaces.
+	cache := fmt.Sprintf("%s:%s-%s-%d", b.cacheRepo, app.Name, strings.ReplaceAll(w.Name, " ", "-"), run)
+	cacheTo := "type=registry,mode=max,ref=" + strings.ReplaceAll(cache, "=", "-")
+	cacheFrom := "type=registry,ref=" + strings.ReplaceAll(cache, "=", "-")
+	ci := app.Bench.CI && wants("ci_source_change_s")
 
 	if err := b.prune(); err != nil {
 		return m, err
 	}
-	r, err := b.build(work, w, one...)
+	r, err := step("cold", one...)
 	if err != nil {
 		return m, err
 	}
 	m.Cold = r.Wall.Seconds()
 	m.FrontendOverhead = overhead(r).Seconds()
 
-	if r, err = b.build(work, w, one...); err != nil {
-		return m, err
-	}
-	m.NoOp = r.Wall.Seconds()
-
-	src := filepath.Join(work, app.Bench.SourceFile)
-	if err := appendTo(src, sourceEdit(src, run)); err != nil {
-		return m, err
-	}
-	if r, err = b.build(work, w, one...); err != nil {
-		return m, err
-	}
-	m.SourceChange = r.Wall.Seconds()
-
-	for f, text := range app.Bench.AddDependency {
-		if err := appendTo(filepath.Join(work, f), text); err != nil {
+	if wants("noop_s") {
+		if r, err = step("no-op", one...); err != nil {
 			return m, err
 		}
+		m.NoOp = r.Wall.Seconds()
+	} else {
+		m.Skipped["noop_s"] = "not measured for this way"
 	}
-	if c := app.Bench.AddDependencyCommand; len(c) > 0 {
-		cmd := exec.CommandContext(b.ctx, c[0], c[1:]...)
-		cmd.Dir = work
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return m, fmt.Errorf("%s: %v\n%s", strings.Join(c, " "), err, out)
-		}
-	}
-	if r, err = b.build(work, w, one...); err != nil {
-		return m, err
-	}
-	m.AddDependency = r.Wall.Seconds()
 
-	// The image for its size, and the registry cache a CI job would push.
+	if wants("source_change_s") {
+		if err := appendTo(src, sourceEdit(src, run)); err != nil {
+			return m, err
+		}
+		if r, err = step("source change", one...); err != nil {
+			return m, err
+		}
+		m.SourceChange = r.Wall.Seconds()
+	} else {
+		m.Skipped["source_change_s"] = "not measured for this way"
+	}
+
+	if wants("add_dependency_s") {
+		if err := app.addDependency(b.ctx, work); err != nil {
+			return m, err
+		}
+		if r, err = step("add a dependency", one...); err != nil {
+			return m, err
+		}
+		m.AddDependency = r.Wall.Seconds()
+	} else {
+		m.Skipped["add_dependency_s"] = "not measured for this way"
+	}
+
+	// The image for its size (and, for the CI metric, the registry cache
+	// the CI job pushes).
 	archive := filepath.Join(work, "image.tar")
-	cache := fmt.Sprintf("%s:%s-%s-%d", b.cacheRepo, app.Name, w.Name, run)
-	if _, err = b.build(work, w, "--platform", "linux/amd64", "-o", "type=oci,dest="+archive,
-		"--cache-to", "type=registry,mode=max,ref="+cache); err != nil {
+	export := []string{"--platform", "linux/amd64", "-o", "type=oci,dest=" + archive}
+	if ci {
+		export = append(export, "--cache-to", cacheTo)
+	}
+	if _, err = step("export", export...); err != nil {
 		return m, err
 	}
 	if m.SizeBytes, err = imageSize(archive); err != nil {
 		return m, err
 	}
 
-	// The next CI job: a cold daemon, the registry cache, a source change.
-	if err := b.prune(); err != nil {
-		return m, err
+	if ci {
+		// The next CI job: a cold daemon, the registry cache, a source change.
+		if err := b.prune(); err != nil {
+			return m, err
+		}
+		if err := appendTo(src, sourceEdit(src, run+100)); err != nil {
+			return m, err
+		}
+		if r, err = step("CI source change", append(one, "--cache-from", cacheFrom)...); err != nil {
+			return m, err
+		}
+		m.CISourceChange = r.Wall.Seconds()
+	} else {
+		m.Skipped["ci_source_change_s"] = "measured for the apps whose bench.json asks (\"ci\": true)"
 	}
-	if err := appendTo(src, sourceEdit(src, run+100)); err != nil {
-		return m, err
-	}
-	if r, err = b.build(work, w, append(one, "--cache-from", "type=registry,ref="+cache)...); err != nil {
-		return m, err
-	}
-	m.CISourceChange = r.Wall.Seconds()
 
-	if err := b.prune(); err != nil {
-		return m, err
+	if why, ok := app.Bench.OnePlatform[w.Name]; ok {
+		m.Skipped["cold_two_platforms_s"] = why
+	} else if !wants("cold_two_platforms_s") {
+		m.Skipped["cold_two_platforms_s"] = "not measured for this way"
+	} else {
+		if err := b.prune(); err != nil {
+			return m, err
+		}
+		// An emulated build can take many times the budget of the whole
+		// run: it is stopped at twoPlatformCap and reported as at least
+		// that long.
+		capped := *b
+		ctx, cancel := context.WithTimeout(b.ctx, b.twoPlatformCap)
+		capped.ctx = ctx
+		start := time.Now()
+		r, err = capped.build(work, w, "--platform", "linux/amd64,linux/arm64", "-o", "type=cacheonly")
+		cancel()
+		switch {
+		case err != nil && ctx.Err() != nil:
+			m.ColdTwoPlatforms = time.Since(start).Seconds()
+			m.AtLeast = append(m.AtLeast, "cold_two_platforms_s")
+			log.Printf("  cold, two platforms: stopped after %.0fs", m.ColdTwoPlatforms)
+		case err != nil:
+			return m, err
+		default:
+			m.ColdTwoPlatforms = r.Wall.Seconds()
+			log.Printf("  cold, two platforms: %.1fs", m.ColdTwoPlatforms)
+		}
 	}
-	if r, err = b.build(work, w, "--platform", "linux/amd64,linux/arm64", "-o", "type=cacheonly"); err != nil {
-		return m, err
-	}
-	m.ColdTwoPlatforms = r.Wall.Seconds()
 	return m, nil
+}
+
+// addDependency changes the app's copy in work the way bench.json says to
+// add one dependency: appended text, inserted text, or a command.
+func (app App) addDependency(ctx context.Context, work string) error {
+	for f, text := range app.Bench.AddDependency {
+		if err := appendTo(filepath.Join(work, f), text); err != nil {
+			return err
+		}
+	}
+	for _, ins := range app.Bench.AddDependencyInsert {
+		p := filepath.Join(work, ins.File)
+		dt, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		i := strings.Index(string(dt), ins.Before)
+		if i < 0 {
+			return fmt.Errorf("%s: no %q to insert the dependency before", ins.File, ins.Before)
+		}
+		out := string(dt[:i]) + ins.Text + string(dt[i:])
+		if err := os.WriteFile(p, []byte(out), 0o644); err != nil {
+			return err
+		}
+	}
+	if c := app.Bench.AddDependencyCommand; len(c) > 0 {
+		cmd := exec.CommandContext(ctx, c[0], c[1:]...)
+		cmd.Dir = work
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("%s: %v\n%s", strings.Join(c, " "), err, out)
+		}
+	}
+	return nil
 }
 
 // pipIndexURL is the rig's Python index, the secret the Python baselines
 // read (bench.json: --secret id=pip_index_url,env=APPBUILD_BENCH_PIP_INDEX_URL).
 const pipIndexURL = "http://127.0.0.1:3141/simple/"
+
+// mavenSettings points Maven at the rig's repository, the secret the Java
+// ways read (--secret id=maven_settings,env=APPBUILD_BENCH_MAVEN_SETTINGS),
+// as integration/java_test.go's javaSettings does.
+const mavenSettings = `<settings><mirrors><mirror><id>appbuild-mirror</id><url>http://127.0.0.1:3142/maven2/</url>` +
+	`<mirrorOf>*</mirrorOf></mirror></mirrors></settings>`
 
 // sourceEdit is a change to a source file that changes no behaviour: a
 // comment, in the file's own comment syntax.
@@ -301,6 +395,40 @@ func copyTree(src, dst string) error {
 		}
 		return os.WriteFile(target, data, info.Mode())
 	})
+}
+
+// slowest names the n longest steps of a build, for the log: where a cold
+// build's time goes.
+func slowest(r rigctl.Result, n int) string {
+	type span struct {
+		name string
+		d    time.Duration
+	}
+	var spans []span
+	for name, v := range r.Vertexes {
+		if v.Started != nil && v.Completed != nil && !v.Cached {
+			spans = append(spans, span{name, v.Completed.Sub(*v.Started)})
+		}
+	}
+	if len(spans) == 0 {
+		return ""
+	}
+	slices.SortFunc(spans, func(a, b span) int { return int(b.d - a.d) })
+	var parts []string
+	for _, sp := range spans[:min(n, len(spans))] {
+		if sp.d < time.Second {
+			break
+		}
+		name := sp.name
+		if len(name) > 60 {
+			name = name[:60] + "…"
+		}
+		parts = append(parts, fmt.Sprintf("%s %.1fs", name, sp.d.Seconds()))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (slowest: " + strings.Join(parts, "; ") + ")"
 }
 
 func isWork(name string) bool {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -18,6 +19,8 @@ type Report struct {
 	// Ratios are appbuild / baseline per app and metric, from the medians
 	// of this same run.
 	Ratios map[string]map[string]float64 `json:"ratios"`
+	// bounds is each app/way's AtLeast, for the table.
+	bounds map[string][]string
 }
 
 // WayResult is one way of one app over all runs.
@@ -28,6 +31,9 @@ type WayResult struct {
 	Runs   []Measurement         `json:"runs"`
 	Median map[string]float64    `json:"median"`
 	Spread map[string][2]float64 `json:"spread"` // min, max
+	// AtLeast names the metrics where a run was stopped at the cap: their
+	// median is a lower bound.
+	AtLeast []string `json:"at_least,omitempty"`
 }
 
 // metrics names the fields of Measurement, in table order.
@@ -50,15 +56,23 @@ func (w *WayResult) summarize() {
 	for _, mt := range metrics {
 		var vals []float64
 		for _, r := range w.Runs {
-			vals = append(vals, mt.get(r))
+			if _, skipped := r.Skipped[mt.key]; !skipped {
+				vals = append(vals, mt.get(r))
+			}
+			if slices.Contains(r.AtLeast, mt.key) && !slices.Contains(w.AtLeast, mt.key) {
+				w.AtLeast = append(w.AtLeast, mt.key)
+			}
+		}
+		if len(vals) == 0 {
+			continue // not measured: the table says n/a
 		}
 		sort.Float64s(vals)
 		w.Median[mt.key] = median(vals)
 		w.Spread[mt.key] = [2]float64{vals[0], vals[len(vals)-1]}
 	}
 	// Two platforms against one, within the way.
-	if c := w.Median["cold_s"]; c > 0 {
-		w.Median["two_platforms_vs_one"] = w.Median["cold_two_platforms_s"] / c
+	if c, two := w.Median["cold_s"], w.Median["cold_two_platforms_s"]; c > 0 && two > 0 {
+		w.Median["two_platforms_vs_one"] = two / c
 	}
 }
 
@@ -73,8 +87,10 @@ func median(sorted []float64) float64 {
 func (r *Report) ratios() {
 	r.Ratios = map[string]map[string]float64{}
 	byKey := map[string]WayResult{}
+	r.bounds = map[string][]string{}
 	for _, w := range r.Results {
 		byKey[w.App+"/"+w.Way] = w
+		r.bounds[w.App+"/"+w.Way] = w.AtLeast
 	}
 	for _, w := range r.Results {
 		if w.Way != "appbuild" {
@@ -110,10 +126,32 @@ func (r *Report) Markdown() string {
 	for _, w := range r.Results {
 		fmt.Fprintf(&b, "| %s | %s |", w.App, w.Way)
 		for _, mt := range metrics {
-			s := w.Spread[mt.key]
+			s, ok := w.Spread[mt.key]
+			if !ok {
+				b.WriteString(" n/a |")
+				continue
+			}
+			if slices.Contains(w.AtLeast, mt.key) {
+				fmt.Fprintf(&b, " ≥%.0f (stopped) |", w.Median[mt.key])
+				continue
+			}
 			fmt.Fprintf(&b, " %.2f (%.2f–%.2f) |", w.Median[mt.key], s[0], s[1])
 		}
-		fmt.Fprintf(&b, " %.2f |\n", w.Median["two_platforms_vs_one"])
+		b.WriteString(" " + bound(w.AtLeast, "cold_two_platforms_s", "≥") + cell(w.Median, "two_platforms_vs_one") + " |\n")
+	}
+	var notes []string
+	for _, w := range r.Results {
+		if len(w.Runs) == 0 {
+			continue
+		}
+		for _, mt := range metrics {
+			if why, ok := w.Runs[0].Skipped[mt.key]; ok {
+				notes = append(notes, fmt.Sprintf("- %s / %s, %s: n/a, %s.", w.App, w.Way, mt.title, why))
+			}
+		}
+	}
+	if len(notes) > 0 {
+		b.WriteString("\n" + strings.Join(notes, "\n") + "\n")
 	}
 	b.WriteString("\nappbuild / baseline, medians of this run (below 1: appbuild is faster or smaller):\n\n| app |")
 	for _, mt := range metrics {
@@ -132,11 +170,31 @@ func (r *Report) Markdown() string {
 	for _, a := range apps {
 		fmt.Fprintf(&b, "| %s |", a)
 		for _, mt := range metrics {
-			fmt.Fprintf(&b, " %.2f |", r.Ratios[a][mt.key])
+			// A stopped appbuild build makes the ratio a lower bound, a
+			// stopped baseline build an upper one.
+			mark := bound(r.bounds[a+"/appbuild"], mt.key, "≥") + bound(r.bounds[a+"/baseline"], mt.key, "≤")
+			b.WriteString(" " + mark + cell(r.Ratios[a], mt.key) + " |")
 		}
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// bound is mark when key is among the stopped metrics.
+func bound(stopped []string, key, mark string) string {
+	if slices.Contains(stopped, key) {
+		return mark
+	}
+	return ""
+}
+
+// cell is a table cell for vals[key], n/a when it was not measured.
+func cell(vals map[string]float64, key string) string {
+	v, ok := vals[key]
+	if !ok {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f", v)
 }
 
 // machine describes where the numbers were taken.

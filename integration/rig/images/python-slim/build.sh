@@ -4,7 +4,7 @@
 # (about 5-10 min on 2 cores; arm64 under emulation would take an hour), and it exists
 # only to measure appbuild's Python images against a plain Dockerfile on the official
 # slim image. integration/python_test.go runs it when APPBUILD_PY_SLIM=1 and the
-# image is missing. Usage: build.sh
+# image is missing. Usage: build.sh [--rebuild]
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -16,6 +16,11 @@ export SOURCE_DATE_EPOCH=1767225600
 
 require_daemons
 REF=library/python:3.13-slim
+# Built once: the next caller (make bench, the slim-size test) finds it in the registry.
+if registry_has "$REF" && [[ "${1:-}" != --rebuild ]]; then
+  log "python-slim: $REF up to date (--rebuild builds it again)"
+  exit 0
+fi
 ctx="$RIG_DIR/stage/python-slim/context"
 
 # The CPython release tarball, as Debian ships it (python3.13's orig.tar.xz), from a

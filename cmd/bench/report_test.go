@@ -1,0 +1,56 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestReportMediansRatiosAndBounds checks the arithmetic and the marks the
+// README's table is made of: medians over runs, appbuild/baseline ratios,
+// n/a for a metric a way skips, and a two-platform build stopped at the
+// cap shown as a lower bound (and the ratio against it as an upper one).
+func TestReportMediansRatiosAndBounds(t *testing.T) {
+	skipTwo := map[string]string{"cold_two_platforms_s": "amd64 only", "ci_source_change_s": "not asked"}
+	app := WayResult{App: "a", Way: "appbuild", Runs: []Measurement{
+		{Cold: 10, NoOp: 1, SizeBytes: 20e6, ColdTwoPlatforms: 12, Skipped: map[string]string{"ci_source_change_s": "not asked"}},
+		{Cold: 30, NoOp: 3, SizeBytes: 20e6, ColdTwoPlatforms: 14, Skipped: map[string]string{"ci_source_change_s": "not asked"}},
+		{Cold: 20, NoOp: 2, SizeBytes: 20e6, ColdTwoPlatforms: 13, Skipped: map[string]string{"ci_source_change_s": "not asked"}},
+	}}
+	base := WayResult{App: "a", Way: "baseline", Runs: []Measurement{
+		{Cold: 40, NoOp: 4, SizeBytes: 40e6, ColdTwoPlatforms: 240, AtLeast: []string{"cold_two_platforms_s"}, Skipped: map[string]string{"ci_source_change_s": "not asked"}},
+	}}
+	naive := WayResult{App: "a", Way: "naive", Runs: []Measurement{{Cold: 50, Skipped: skipTwo}}}
+	r := Report{Runs: 3, Results: []WayResult{app, base, naive}}
+	for i := range r.Results {
+		r.Results[i].summarize()
+	}
+	r.ratios()
+
+	if got := r.Results[0].Median["cold_s"]; got != 20 {
+		t.Errorf("median cold = %v, want 20", got)
+	}
+	if got := r.Results[0].Spread["cold_s"]; got != [2]float64{10, 30} {
+		t.Errorf("spread cold = %v, want [10 30]", got)
+	}
+	if got := r.Ratios["a"]["cold_s"]; got != 0.5 {
+		t.Errorf("cold ratio = %v, want 0.5", got)
+	}
+	if got := r.Ratios["a"]["size_mb"]; got != 0.5 {
+		t.Errorf("size ratio = %v, want 0.5", got)
+	}
+	if _, ok := r.Results[2].Median["cold_two_platforms_s"]; ok {
+		t.Error("a skipped metric has a median")
+	}
+	md := r.Markdown()
+	for _, want := range []string{
+		"| a | appbuild | 20.00 (10.00–30.00) |",
+		"≥240 (stopped)",
+		"- a / naive, cold, amd64+arm64 (s): n/a, amd64 only.",
+		// 13 / 240 with the baseline stopped: appbuild is at most that.
+		"≤0.05",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("table lacks %q:\n%s", want, md)
+		}
+	}
+}
