@@ -24,14 +24,22 @@ func main() {
 	runs := flag.Int("runs", 3, "runs per app and way")
 	out := flag.String("out", "bench", "directory for results.json and RESULTS.md")
 	only := flag.String("apps", "", "comma-separated example names (default: every example with a Dockerfile.baseline)")
+	readme := flag.String("readme", "", "a Markdown file whose table between <!-- bench table --> and <!-- /bench table --> is replaced by this run's")
 	twoCap := flag.Duration("two-platform-cap", 4*time.Minute, "stop a two-platform build after this long and report it as a lower bound")
+	from := flag.String("from", "", "render the table of an earlier run's results.json instead of measuring")
 	flag.Parse()
-	if err := run(*runs, *out, *only, *twoCap); err != nil {
+	if *from != "" {
+		if err := render(*from, *readme); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+	if err := run(*runs, *out, *only, *twoCap, *readme); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(runs int, out, only string, twoCap time.Duration) error {
+func run(runs int, out, only string, twoCap time.Duration, readme string) error {
 	ctx := context.Background()
 	apps, err := findApps("examples", only)
 	if err != nil {
@@ -81,7 +89,49 @@ func run(runs int, out, only string, twoCap time.Duration) error {
 	}
 	md := report.Markdown()
 	fmt.Print(md)
-	return os.WriteFile(filepath.Join(out, "RESULTS.md"), []byte(md), 0o644)
+	if err := os.WriteFile(filepath.Join(out, "RESULTS.md"), []byte(md), 0o644); err != nil {
+		return err
+	}
+	if readme == "" {
+		return nil
+	}
+	return replaceTable(readme, md)
+}
+
+// render prints the table of a results.json again, and puts it in readme.
+func render(results, readme string) error {
+	dt, err := os.ReadFile(results)
+	if err != nil {
+		return err
+	}
+	var report Report
+	if err := json.Unmarshal(dt, &report); err != nil {
+		return fmt.Errorf("%s: %w", results, err)
+	}
+	report.ratios()
+	md := report.Markdown()
+	fmt.Print(md)
+	if readme == "" {
+		return nil
+	}
+	return replaceTable(readme, md)
+}
+
+// replaceTable puts md between the bench table markers of the file at
+// path, so the README always shows the latest run's table.
+func replaceTable(path, md string) error {
+	const begin, end = "<!-- bench table -->\n", "<!-- /bench table -->"
+	dt, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	s := string(dt)
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		return fmt.Errorf("%s: no %q ... %q markers for the table", path, strings.TrimSpace(begin), end)
+	}
+	s = s[:i+len(begin)] + md + s[j:]
+	return os.WriteFile(path, []byte(s), 0o644)
 }
 
 // App is one example and the ways to build it.

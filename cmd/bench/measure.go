@@ -121,37 +121,29 @@ func (b *bencher) measure(app App, w Way, run int) (Measurement, error) {
 	m.Cold = r.Wall.Seconds()
 	m.FrontendOverhead = overhead(r).Seconds()
 
-	if wants("noop_s") {
-		if r, err = step("no-op", one...); err != nil {
-			return m, err
-		}
-		m.NoOp = r.Wall.Seconds()
-	} else {
-		m.Skipped["noop_s"] = "not measured for this way"
+	// The incremental rebuilds on the warm daemon: each changes the app
+	// (or not) and times one build.
+	incremental := []struct {
+		metric, what string
+		into         *float64
+		change       func() error
+	}{
+		{"noop_s", "no-op", &m.NoOp, func() error { return nil }},
+		{"source_change_s", "source change", &m.SourceChange, func() error { return appendTo(src, sourceEdit(src, run)) }},
+		{"add_dependency_s", "add a dependency", &m.AddDependency, func() error { return app.addDependency(b.ctx, work) }},
 	}
-
-	if wants("source_change_s") {
-		if err := appendTo(src, sourceEdit(src, run)); err != nil {
+	for _, inc := range incremental {
+		if !wants(inc.metric) {
+			m.Skipped[inc.metric] = "not measured for this way"
+			continue
+		}
+		if err := inc.change(); err != nil {
 			return m, err
 		}
-		if r, err = step("source change", one...); err != nil {
+		if r, err = step(inc.what, one...); err != nil {
 			return m, err
 		}
-		m.SourceChange = r.Wall.Seconds()
-	} else {
-		m.Skipped["source_change_s"] = "not measured for this way"
-	}
-
-	if wants("add_dependency_s") {
-		if err := app.addDependency(b.ctx, work); err != nil {
-			return m, err
-		}
-		if r, err = step("add a dependency", one...); err != nil {
-			return m, err
-		}
-		m.AddDependency = r.Wall.Seconds()
-	} else {
-		m.Skipped["add_dependency_s"] = "not measured for this way"
+		*inc.into = r.Wall.Seconds()
 	}
 
 	// The image for its size (and, for the CI metric, the registry cache

@@ -113,7 +113,11 @@ func (r *Report) ratios() {
 // Markdown renders the table the README shows.
 func (r *Report) Markdown() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Benchmark of %s, %d runs per app and way: median (min–max). Machine: %s.\n\n", r.Date, r.Runs, r.Machine)
+	if r.Runs == 1 {
+		fmt.Fprintf(&b, "Benchmark of %s, 1 run per app and way. Machine: %s.\n\n", r.Date, r.Machine)
+	} else {
+		fmt.Fprintf(&b, "Benchmark of %s, %d runs per app and way: median (min–max). Machine: %s.\n\n", r.Date, r.Runs, r.Machine)
+	}
 	b.WriteString("| app | way |")
 	for _, mt := range metrics {
 		b.WriteString(" " + mt.title + " |")
@@ -135,23 +139,37 @@ func (r *Report) Markdown() string {
 				fmt.Fprintf(&b, " ≥%.0f (stopped) |", w.Median[mt.key])
 				continue
 			}
+			if r.Runs == 1 {
+				fmt.Fprintf(&b, " %.2f |", w.Median[mt.key])
+				continue
+			}
 			fmt.Fprintf(&b, " %.2f (%.2f–%.2f) |", w.Median[mt.key], s[0], s[1])
 		}
 		b.WriteString(" " + bound(w.AtLeast, "cold_two_platforms_s", "≥") + cell(w.Median, "two_platforms_vs_one") + " |\n")
 	}
-	var notes []string
+	// What was not measured, one line per metric and reason.
+	type gap struct{ title, why string }
+	var gaps []gap
+	who := map[gap][]string{}
 	for _, w := range r.Results {
 		if len(w.Runs) == 0 {
 			continue
 		}
 		for _, mt := range metrics {
 			if why, ok := w.Runs[0].Skipped[mt.key]; ok {
-				notes = append(notes, fmt.Sprintf("- %s / %s, %s: n/a, %s.", w.App, w.Way, mt.title, why))
+				g := gap{mt.title, why}
+				if _, seen := who[g]; !seen {
+					gaps = append(gaps, g)
+				}
+				who[g] = append(who[g], w.App+" / "+w.Way)
 			}
 		}
 	}
-	if len(notes) > 0 {
-		b.WriteString("\n" + strings.Join(notes, "\n") + "\n")
+	if len(gaps) > 0 {
+		b.WriteString("\nNot measured (n/a):\n")
+		for _, g := range gaps {
+			fmt.Fprintf(&b, "- %s, for %s: %s.\n", g.title, strings.Join(who[g], ", "), g.why)
+		}
 	}
 	b.WriteString("\nappbuild / baseline, medians of this run (below 1: appbuild is faster or smaller):\n\n| app |")
 	for _, mt := range metrics {

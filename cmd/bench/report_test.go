@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -45,12 +47,39 @@ func TestReportMediansRatiosAndBounds(t *testing.T) {
 	for _, want := range []string{
 		"| a | appbuild | 20.00 (10.00–30.00) |",
 		"≥240 (stopped)",
-		"- a / naive, cold, amd64+arm64 (s): n/a, amd64 only.",
+		"- cold, amd64+arm64 (s), for a / naive: amd64 only.",
 		// 13 / 240 with the baseline stopped: appbuild is at most that.
 		"≤0.05",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("table lacks %q:\n%s", want, md)
 		}
+	}
+}
+
+// TestReplaceTable checks that a run's table replaces the README's old one
+// between the markers and leaves the rest alone, and that a README without
+// the markers is an error, not a file left half-written.
+func TestReplaceTable(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "README.md")
+	old := "intro\n<!-- bench table -->\nold table\n<!-- /bench table -->\noutro\n"
+	if err := os.WriteFile(p, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := replaceTable(p, "new table\n"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(p)
+	if want := "intro\n<!-- bench table -->\nnew table\n<!-- /bench table -->\noutro\n"; string(got) != want {
+		t.Errorf("README:\n%s\nwant:\n%s", got, want)
+	}
+	if err := os.WriteFile(p, []byte("no markers\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := replaceTable(p, "new table\n"); err == nil {
+		t.Error("no error for a README without markers")
+	}
+	if got, _ := os.ReadFile(p); string(got) != "no markers\n" {
+		t.Errorf("README changed without markers: %q", got)
 	}
 }

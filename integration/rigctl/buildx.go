@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -50,6 +51,11 @@ func BuildxWatch(ctx context.Context, builder string, env []string, watch func(V
 	full = append(full, args...)
 	cmd := exec.CommandContext(ctx, "docker", full...)
 	cmd.Env = append(os.Environ(), env...)
+	// docker runs buildx as a child process that holds the output pipes:
+	// a cancelled build kills the whole process group, or reading the
+	// pipes would wait for the build to end anyway.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
 	pipe, err := cmd.StderrPipe()
