@@ -22,7 +22,7 @@ test: rig ## Run every test: vet, unit, golden, the examples' own tests, integra
 
 .PHONY: bench
 bench: rig ## Benchmark appbuild against each example's Dockerfile.baseline on a daemon of its own (RUNS=3)
-	$(WITH_RIG) $(RIG)/images/python-slim/build.sh && go run ./cmd/bench -runs $(RUNS) -out bench
+	$(WITH_RIG) $(RIG)/images/python-slim/build.sh && go run ./cmd/bench -runs $(RUNS) -out bench -readme README.md
 
 RUNS ?= 3
 
