@@ -1,11 +1,13 @@
 package eject
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -135,6 +137,11 @@ func copyLine(b *strings.Builder, p *plan.Plan, c *plan.Copy, link bool) {
 
 func writeLine(b *strings.Builder, w *plan.Write) error {
 	const delim = "APPBUILD_EOF"
+	// A heredoc holds text only. The frontend plans the eject target
+	// without the prebuilt probe, so no binary should ever get here.
+	if !utf8.Valid(w.Data) || bytes.IndexByte(w.Data, 0) >= 0 {
+		return fmt.Errorf("cannot eject %s: it is binary data (%d bytes), which a Dockerfile cannot hold", w.Path, len(w.Data))
+	}
 	text := string(w.Data)
 	if strings.Contains(text, delim) {
 		return fmt.Errorf("cannot eject %s: its content contains %s", w.Path, delim)

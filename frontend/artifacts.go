@@ -19,7 +19,7 @@ import (
 
 // buildCompose writes compose.yaml for `--target compose -o .`.
 func (b *builder) buildCompose(ctx context.Context) (*gwclient.Result, error) {
-	p, err := b.planFor(ctx, b.bc.BuildPlatforms[0])
+	p, err := b.planFor(ctx, b.bc.BuildPlatforms[0], false)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +40,7 @@ func (b *builder) buildCompose(ctx context.Context) (*gwclient.Result, error) {
 // buildEject writes an equivalent Dockerfile and .dockerignore for
 // `--target dockerfile -o .`: the eject path.
 func (b *builder) buildEject(ctx context.Context) (*gwclient.Result, error) {
-	p, err := b.planFor(ctx, eject.TargetPlatform)
+	p, err := b.planFor(ctx, eject.TargetPlatform, false)
 	if err != nil {
 		return nil, err
 	}
@@ -85,8 +85,10 @@ func (b *builder) dockerignore(ctx context.Context) ([]byte, error) {
 }
 
 // planFor plans the app for one target platform, built on the build
-// platform.
-func (b *builder) planFor(ctx context.Context, target ocispecs.Platform) (*plan.Plan, error) {
+// platform. prebuilt lets the plan use the prebuilt appbuild-probe the
+// frontend image carries; the targets that write a plan out as text (the
+// Dockerfile, compose.yaml) plan without it, the probe built from source.
+func (b *builder) planFor(ctx context.Context, target ocispecs.Platform, prebuilt bool) (*plan.Plan, error) {
 	if err := b.load(ctx, true); err != nil {
 		return nil, err
 	}
@@ -98,7 +100,11 @@ func (b *builder) planFor(ctx context.Context, target ocispecs.Platform) (*plan.
 	if err != nil {
 		return nil, err
 	}
-	return profile.Plan(b.spec, profiles.Env{BuildPlatform: b.bc.BuildPlatforms[0], TargetPlatform: target, Files: *b.files, DepsLayer: depsLayer})
+	env := profiles.Env{BuildPlatform: b.bc.BuildPlatforms[0], TargetPlatform: target, Files: *b.files, DepsLayer: depsLayer}
+	if prebuilt {
+		env.Probe = prebuiltProbe(target)
+	}
+	return profile.Plan(b.spec, env)
 }
 
 // writeFiles returns a filesystem holding generated files, for the local
@@ -141,7 +147,7 @@ func (b *builder) writeFiles(ctx context.Context, files map[string][]byte) (*gwc
 // build, with the test output in the progress log.
 func (b *builder) buildTest(ctx context.Context) (*gwclient.Result, error) {
 	native := b.bc.BuildPlatforms[0]
-	p, err := b.planFor(ctx, native)
+	p, err := b.planFor(ctx, native, true)
 	if err != nil {
 		return nil, err
 	}

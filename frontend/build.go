@@ -131,7 +131,7 @@ func (b *builder) buildImage(ctx context.Context) (*gwclient.Result, error) {
 		if p != nil {
 			target = *p
 		}
-		pl, err := b.planFor(ctx, target)
+		pl, err := b.planFor(ctx, target, true)
 		if err != nil {
 			return nil, err
 		}

@@ -200,7 +200,7 @@ func (b *builder) resolveScanner(ctx context.Context) (*scanner, error) {
 // on it and on the app's lock files, and applies the policy to the merged
 // report.
 func (b *builder) scanPlatform(ctx context.Context, sc *scanner, db scan.DB, target ocispecs.Platform, policy scan.Policy) (*scanned, error) {
-	pl, err := b.planFor(ctx, target)
+	pl, err := b.planFor(ctx, target, true)
 	if err != nil {
 		return nil, err
 	}

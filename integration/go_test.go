@@ -35,8 +35,16 @@ func TestGoHelloImage(t *testing.T) {
 
 	// Named steps, as a user sees them in progress.
 	for _, name := range []string{"[build 1/4] copy go.mod go.sum", "[build 2/4] go mod download",
-		"[build 4/4] go build ./cmd/hello", "[probe 2/2] go build appbuild-probe", "[runtime 1/2] copy hello"} {
+		"[build 4/4] go build ./cmd/hello", "[runtime 1/2] copy hello",
+		"[runtime 2/2] write appbuild-probe (prebuilt, linux/amd64)", "[runtime 2/2] write appbuild-probe (prebuilt, linux/arm64)"} {
 		res.vertexNamed(t, name)
+	}
+	// The frontend image carries the probe for both platforms: none is
+	// compiled in the build.
+	for name := range res.Vertexes {
+		if strings.Contains(name, "go build appbuild-probe") {
+			t.Errorf("the probe was compiled: %q", name)
+		}
 	}
 
 	if len(img.Manifests) != 2 {

@@ -210,7 +210,8 @@ func (g *generator) stage(st plan.Stage, base *resolved) (llb.State, error) {
 	// base (as COPY --link does): each layer holds only what it adds, so no
 	// layer carries a base directory whose time changed, the layers are
 	// reproducible, and a new base image does not invalidate them.
-	link := g.opt.Merge && st.Name == g.plan.Final && onlyCopies(st.Steps)
+	final := st.Name == g.plan.Final
+	link := g.opt.Merge && final && onlyFiles(st.Steps)
 	layers := []llb.State{s}
 	for i, step := range st.Steps {
 		name := fmt.Sprintf("[%s %d/%d] %s", st.Name, i+1, len(st.Steps), step.Name)
@@ -223,18 +224,18 @@ func (g *generator) stage(st plan.Stage, base *resolved) (llb.State, error) {
 		}
 		var err error
 		switch {
+		case link && step.Write != nil:
+			layers = append(layers, g.write(llb.Scratch().Platform(p), step.Write, true, c))
 		case link:
 			var layer llb.State
 			layer, err = g.copy(llb.Scratch().Platform(p), step.Copy, true, c)
 			layers = append(layers, layer)
 		case step.Copy != nil:
-			s, err = g.copy(s, step.Copy, st.Name == g.plan.Final, c)
+			s, err = g.copy(s, step.Copy, final, c)
 		case step.Run != nil:
 			s = g.run(s, step.Run, c)
 		case step.Write != nil:
-			w := step.Write
-			s = s.File(llb.Mkdir(path.Dir(w.Path), 0o755, llb.WithParents(true)).
-				Mkfile(w.Path, os.FileMode(w.Mode), w.Data), c...)
+			s = g.write(s, step.Write, final, c)
 		default:
 			err = fmt.Errorf("stage %s step %d (%s) does nothing", st.Name, i+1, step.Name)
 		}
@@ -248,13 +249,36 @@ func (g *generator) stage(st plan.Stage, base *resolved) (llb.State, error) {
 	return s, nil
 }
 
-func onlyCopies(steps []plan.Step) bool {
+// onlyFiles reports whether every step only adds files (copies and
+// writes), so that each can be its own layer merged onto the base.
+func onlyFiles(steps []plan.Step) bool {
 	for _, s := range steps {
-		if s.Copy == nil {
+		if s.Copy == nil && s.Write == nil {
 			return false
 		}
 	}
 	return true
+}
+
+// write creates one file: the data travels inside the definition, in one
+// mkfile, and only the step's name is shown in progress. Files are created
+// as root (0:0), like the copies with rootOwner. Into the final stage the
+// file is made on scratch and copied in as the copies are, with the epoch
+// as the time of the file and of the directories the copy creates: a
+// mkfile into a directory made for it would leave that directory the time
+// of the build, and the layer would differ on every build.
+func (g *generator) write(s llb.State, w *plan.Write, final bool, cons []llb.ConstraintsOpt) llb.State {
+	if !final {
+		return s.File(llb.Mkdir(path.Dir(w.Path), 0o755, llb.WithParents(true)).
+			Mkfile(w.Path, os.FileMode(w.Mode), w.Data), cons...)
+	}
+	name := "/" + path.Base(w.Path)
+	file := llb.Scratch().File(llb.Mkfile(name, os.FileMode(w.Mode), w.Data), cons...)
+	info := &llb.CopyInfo{CreateDestPath: true, Mode: &llb.ChmodOpt{Mode: os.FileMode(w.Mode)}}
+	if g.opt.Epoch != nil {
+		info.CreatedTime = g.opt.Epoch
+	}
+	return s.File(llb.Copy(file, name, w.Path, info), cons...)
 }
 
 // copy copies files. Into the final stage, with SOURCE_DATE_EPOCH set, the

@@ -51,7 +51,15 @@ var (
 // the marshalled definition and image config.
 func generate(t *testing.T, target ocispecs.Platform, epoch *time.Time) (*llb.Definition, *llbgen.Result) {
 	t.Helper()
-	data, err := os.ReadFile("../examples/go-hello/app.yaml")
+	return generateExample(t, "go-hello", profiles.Go{}, profiles.Env{BuildPlatform: amd64, TargetPlatform: target}, epoch)
+}
+
+// generateExample plans an example with a profile and env (its Files the
+// example's) and turns the plan into LLB for env.TargetPlatform.
+func generateExample(t *testing.T, example string, profile profiles.Profile, env profiles.Env, epoch *time.Time) (*llb.Definition, *llbgen.Result) {
+	t.Helper()
+	dir := "../examples/" + example
+	data, err := os.ReadFile(dir + "/app.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,10 +67,12 @@ func generate(t *testing.T, target ocispecs.Platform, epoch *time.Time) (*llb.De
 	if err != nil {
 		t.Fatal(err)
 	}
-	pl, err := profiles.Go{}.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: target, Files: testfiles.Dir("../examples/go-hello")})
+	env.Files = testfiles.Dir(dir)
+	pl, err := profile.Plan(s, env)
 	if err != nil {
 		t.Fatal(err)
 	}
+	target := env.TargetPlatform
 	src := llb.Local("dockerfile")
 	res, err := llbgen.Generate(context.Background(), pl, llbgen.Options{
 		BuildPlatform:  amd64,

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/containerd/platforms"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/org/appbuild/healthprobe"
 	"github.com/org/appbuild/plan"
@@ -252,13 +253,40 @@ func withDefaults(env []string, defaults map[string]string) []string {
 	return sortedEnv(m)
 }
 
-// withProbe appends the runtime stage to a plan's stages, after the probe's
-// build stage when the image needs the probe (built with the golang image
-// given), with the probe copied into the runtime.
-func withProbe(s *spec.Spec, target ocispecs.Platform, golang string, stages []plan.Stage, runtime plan.Stage) []plan.Stage {
+// withProbe appends the runtime stage to a plan's stages, with the probe
+// installed in the runtime when the image needs it (see installProbe).
+func withProbe(s *spec.Spec, env Env, golang string, stages []plan.Stage, runtime plan.Stage) []plan.Stage {
 	if needsProbe(s) {
-		stages = append(stages, probeStage(golang, target))
-		runtime.Steps = append(runtime.Steps, probeCopy())
+		var step plan.Step
+		stages, step = installProbe(env, golang, stages)
+		runtime.Steps = append(runtime.Steps, step)
 	}
 	return append(stages, runtime)
+}
+
+// installProbe returns the runtime step that installs appbuild-probe, and
+// the stages with the probe's build stage appended when it is built from
+// source. The frontend image carries the probe prebuilt for the common
+// platforms, compiled by the same command with golang:defaultGoVersion, so
+// when env.Probe is set and the probe would be built with that same image,
+// the runtime gets the prebuilt bytes written directly and no build pulls
+// the golang image for it. Otherwise (another platform, a Go app pinned to
+// another Go version, or the eject target, which plans without it) the
+// probe is compiled as before.
+func installProbe(env Env, golang string, stages []plan.Stage) ([]plan.Stage, plan.Step) {
+	if env.Probe != nil && golang == golangImage+":"+defaultGoVersion {
+		return stages, probeWrite(env)
+	}
+	return append(stages, probeStage(golang, env.TargetPlatform)), probeCopy()
+}
+
+// probeWrite is the runtime step that writes the prebuilt appbuild-probe.
+// The file is owned by root, as the copy's is: a written file is created
+// as root (0:0) by BuildKit.
+func probeWrite(env Env) plan.Step {
+	return plan.Step{
+		Name:   "write appbuild-probe (prebuilt, " + platforms.Format(env.TargetPlatform) + ")",
+		Origin: []string{"healthcheck"},
+		Write:  &plan.Write{Path: healthprobe.Path, Data: env.Probe, Mode: 0o755},
+	}
 }

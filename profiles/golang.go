@@ -133,7 +133,7 @@ func (Go) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 		}},
 	}
 	stages := []plan.Stage{build, test}
-	stages = withProbe(s, env.TargetPlatform, builder, stages, runtime)
+	stages = withProbe(s, env, builder, stages, runtime)
 
 	img, err := runtimeImage(s, []string{binary})
 	if err != nil {

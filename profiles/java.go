@@ -225,7 +225,7 @@ func (Java) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 		}},
 	}
 	stages := []plan.Stage{deps, build, test}
-	stages = withProbe(s, env.TargetPlatform, golangImage+":"+defaultGoVersion, stages, runtime)
+	stages = withProbe(s, env, golangImage+":"+defaultGoVersion, stages, runtime)
 
 	img, err := runtimeImage(s, []string{java, "-cp", appDir + "/classes:" + appDir + "/lib/*", main})
 	if err != nil {

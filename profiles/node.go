@@ -283,7 +283,7 @@ func (Node) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 			Copy:   &plan.Copy{FromStage: "prod-deps", Paths: []string{appDir + "/node_modules"}, Dest: appDir + "/node_modules", Owner: rootOwner},
 		})
 	}
-	stages = withProbe(s, env.TargetPlatform, golangImage+":"+defaultGoVersion, stages, runtime)
+	stages = withProbe(s, env, golangImage+":"+defaultGoVersion, stages, runtime)
 
 	img, err := runtimeImage(s, []string{node, path.Join(appDir, main)})
 	if err != nil {

@@ -31,6 +31,15 @@ type Env struct {
 	// them (BuildKit never exports cache mounts): for CI runners that start
 	// cold. Python and Node install into a layer always.
 	DepsLayer bool
+	// Probe is appbuild-probe prebuilt for TargetPlatform, as the frontend
+	// image carries it, or nil. With it the runtime gets the binary written
+	// in directly instead of a stage that pulls the golang image and
+	// compiles the probe on every cold build, most of a cold build's time
+	// for apps in other languages. The same command builds both, so the
+	// bytes are those the stage would produce. Nil (a platform with no
+	// prebuilt probe, and the eject target: a Dockerfile cannot hold a
+	// binary) builds it from source as before.
+	Probe []byte
 }
 
 // A Profile plans builds for one language.

@@ -24,6 +24,23 @@ var (
 // arm64 image, both built on amd64; run go test ./profiles -update to accept
 // a change after reading its diff.
 func TestExamplePlans(t *testing.T) {
+	forEachExample(t, func(t *testing.T, dir string, s *spec.Spec, p profiles.Profile, env profiles.Env) {
+		pl, err := p.Plan(s, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := json.MarshalIndent(pl, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden.Check(t, filepath.Join(dir, "want", "plan.linux-"+env.TargetPlatform.Architecture+".json"), append(got, '\n'))
+	})
+}
+
+// forEachExample calls f, in a subtest per example, with the example's
+// spec, profile and an env for an amd64 and then an arm64 image, both
+// built on amd64.
+func forEachExample(t *testing.T, f func(t *testing.T, dir string, s *spec.Spec, p profiles.Profile, env profiles.Env)) {
 	specs, err := filepath.Glob("../examples/*/app.yaml")
 	if err != nil || len(specs) == 0 {
 		t.Fatalf("no example specs found: %v", err)
@@ -37,15 +54,7 @@ func TestExamplePlans(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, target := range []ocispecs.Platform{amd64, arm64} {
-				pl, err := p.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: target, Files: testfiles.Dir(filepath.Join(dir, s.Dir))})
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := json.MarshalIndent(pl, "", "  ")
-				if err != nil {
-					t.Fatal(err)
-				}
-				golden.Check(t, filepath.Join(dir, "want", "plan.linux-"+target.Architecture+".json"), append(got, '\n'))
+				f(t, dir, s, p, profiles.Env{BuildPlatform: amd64, TargetPlatform: target, Files: testfiles.Dir(filepath.Join(dir, s.Dir))})
 			}
 		})
 	}

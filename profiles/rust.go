@@ -302,7 +302,7 @@ func (Rust) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 		}},
 	}
 	stages := []plan.Stage{build, test}
-	stages = withProbe(s, env.TargetPlatform, golangImage+":"+defaultGoVersion, stages, runtime)
+	stages = withProbe(s, env, golangImage+":"+defaultGoVersion, stages, runtime)
 
 	img, err := runtimeImage(s, []string{binary})
 	if err != nil {

@@ -137,8 +137,9 @@ func (Static) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 		}},
 	}
 	if needsProbe(&site) {
-		stages = append(stages, probeStage(golangImage+":"+defaultGoVersion, env.TargetPlatform))
-		runtime.Steps = append(runtime.Steps, probeCopy())
+		var probe plan.Step
+		stages, probe = installProbe(env, golangImage+":"+defaultGoVersion, stages)
+		runtime.Steps = append(runtime.Steps, probe)
 	}
 	// The site last: it is what changes most often.
 	runtime.Steps = append(runtime.Steps, plan.Step{Name: "copy site", Origin: []string{"dir", "build"}, Copy: &siteCopy})
