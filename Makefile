@@ -19,6 +19,7 @@ test: rig ## Run every test: vet, unit, golden, the examples' own tests, integra
 	$(WITH_RIG) APPBUILD_REQUIRE_RIG=1 go test -count=1 -timeout 80m ./...
 	cd examples/go-hello && go test -count=1 ./...
 	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./spec
+	go test -run '^$$' -fuzz '^FuzzPythonUVLock$$' -fuzztime $(FUZZTIME) ./profiles
 
 .PHONY: bench
 bench: rig ## Benchmark appbuild against each example's Dockerfile.baseline on a daemon of its own (RUNS=3)
