@@ -391,7 +391,7 @@ func TestPythonUVErrors(t *testing.T) {
 		{"find-links", "", files(uvLockOf(root, strings.Replace(uvPackage("lib", "1.0", "a", ""), "https://pypi.example.com/simple", "links", 1))), "uv.lock:14:1: lib comes from the directory links (find-links)"},
 		{"workspace member", "", files(uvLockOf(root, "[[package]]\nname = \"lib\"\nversion = \"0.1.0\"\nsource = { editable = \"packages/lib\" }\n")), "lib comes from editable = packages/lib"},
 		{"missing package", "", files(uvLockOf(root, "")), "uv.lock:9:1: shop-app depends on lib, which the lock has no package for"},
-		{"no hashes", "", files(uvLockOf(root, "[[package]]\nname = \"lib\"\nversion = \"1.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n")), "uv.lock:11:1: lib 1.0 lists no wheel or sdist with a hash"},
+		{"no hashes", "", files(uvLockOf(root, "[[package]]\nname = \"lib\"\nversion = \"1.0\"\nsource = { registry = \"http://127.0.0.1:3141/simple\" }\n")), "uv.lock:11:1: lib 1.0 lists no wheel or sdist with a hash"},
 		{"bad hash", "", files(uvLockOf(root, strings.Replace(uvPackage("lib", "1.0", "a", ""), "sha256:a", "sha256:$(id)", 1))), "uv.lock:15:1: lib 1.0 has a file with hash"},
 		{"bad version", "", files(uvLockOf(root, uvPackage("lib", "1.0 --index-url=http://evil", "a", ""))), "uv.lock:13:1: lib has version \"1.0 --index-url=http://evil\""},
 		{"bad name", "", files(uvLockOf("dependencies = [{ name = \"lib;rm\" }]\n", uvPackage("lib;rm", "1.0", "a", ""))), "\"lib;rm\" is not a package name"},
