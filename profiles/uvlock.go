@@ -91,18 +91,24 @@ func (e *uvLockError) Error() string {
 	return "uv.lock: " + e.msg
 }
 
+// notValidTOML is a TOML file's syntax error, at its line and column when
+// the parser gives them.
+func notValidTOML(file string, err error) error {
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		line, col := de.Position()
+		return fmt.Errorf("%s:%d:%d: not valid TOML: %s", file, line, col, strings.TrimPrefix(de.Error(), "toml: "))
+	}
+	return fmt.Errorf("%s: not valid TOML: %v", file, err)
+}
+
 // uvRequirements reads uv.lock and pyproject.toml and returns the
 // requirements file pip installs: one line a package, sorted by name, as
 // `name==version [; marker] --hash=... --hash=...`.
 func uvRequirements(lockData, pyproject []byte) ([]byte, error) {
 	var lock uvLock
 	if err := toml.Unmarshal(lockData, &lock); err != nil {
-		var de *toml.DecodeError
-		if errors.As(err, &de) {
-			line, col := de.Position()
-			return nil, &uvLockError{line, col, "not valid TOML: " + strings.TrimPrefix(de.Error(), "toml: ")}
-		}
-		return nil, &uvLockError{msg: "not valid TOML: " + err.Error()}
+		return nil, notValidTOML("uv.lock", err)
 	}
 	at := packagePositions(lockData)
 	errAt := func(i int, key, format string, args ...any) error {
@@ -121,12 +127,7 @@ func uvRequirements(lockData, pyproject []byte) ([]byte, error) {
 	}
 	var project pyprojectName
 	if err := toml.Unmarshal(pyproject, &project); err != nil {
-		var de *toml.DecodeError
-		if errors.As(err, &de) {
-			line, col := de.Position()
-			return nil, fmt.Errorf("pyproject.toml:%d:%d: not valid TOML: %s", line, col, strings.TrimPrefix(de.Error(), "toml: "))
-		}
-		return nil, fmt.Errorf("pyproject.toml: not valid TOML: %v", err)
+		return nil, notValidTOML("pyproject.toml", err)
 	}
 
 	// The project itself: the package at ".", virtual (no build system)

@@ -68,12 +68,12 @@ func (b *bencher) prune() error {
 	return nil
 }
 
-func (b *bencher) build(dir string, w Way, args ...string) (rigctl.Result, error) {
+func (b *bencher) build(ctx context.Context, dir string, w Way, args ...string) (rigctl.Result, error) {
 	file := w.File
 	full := append([]string{"-f", filepath.Join(dir, file)}, w.Args...)
 	full = append(full, args...)
 	full = append(full, dir)
-	r := rigctl.Buildx(b.ctx, b.builder, []string{"SOURCE_DATE_EPOCH=1700000000", "APPBUILD_BENCH_PIP_INDEX_URL=" + pipIndexURL, "APPBUILD_BENCH_MAVEN_SETTINGS=" + mavenSettings}, full...)
+	r := rigctl.Buildx(ctx, b.builder, []string{"SOURCE_DATE_EPOCH=1700000000", "APPBUILD_BENCH_PIP_INDEX_URL=" + pipIndexURL, "APPBUILD_BENCH_MAVEN_SETTINGS=" + mavenSettings}, full...)
 	if r.Err != nil {
 		stderr := r.Stderr
 		if len(stderr) > 3000 {
@@ -98,7 +98,7 @@ func (b *bencher) measure(app App, w Way, run int) (Measurement, error) {
 	one := []string{"--platform", "linux/amd64", "-o", "type=cacheonly"}
 	// step builds, logs the time and returns the result.
 	step := func(what string, args ...string) (rigctl.Result, error) {
-		r, err := b.build(work, w, args...)
+		r, err := b.build(b.ctx, work, w, args...)
 		if err == nil {
 			log.Printf("  %s: %.1fs%s", what, r.Wall.Seconds(), slowest(r, 3))
 		}
@@ -187,11 +187,9 @@ func (b *bencher) measure(app App, w Way, run int) (Measurement, error) {
 		// An emulated build can take many times the budget of the whole
 		// run: it is stopped at twoPlatformCap and reported as at least
 		// that long.
-		capped := *b
 		ctx, cancel := context.WithTimeout(b.ctx, b.twoPlatformCap)
-		capped.ctx = ctx
 		start := time.Now()
-		r, err = capped.build(work, w, "--platform", "linux/amd64,linux/arm64", "-o", "type=cacheonly")
+		r, err = b.build(ctx, work, w, "--platform", "linux/amd64,linux/arm64", "-o", "type=cacheonly")
 		cancel()
 		switch {
 		case err != nil && ctx.Err() != nil:
