@@ -127,14 +127,20 @@ func (b *bencher) measure(app App, w Way, run int) (Measurement, error) {
 		metric, what string
 		into         *float64
 		change       func() error
+		// unable says why the change cannot be made here, if it cannot.
+		unable string
 	}{
-		{"noop_s", "no-op", &m.NoOp, func() error { return nil }},
-		{"source_change_s", "source change", &m.SourceChange, func() error { return appendTo(src, sourceEdit(src, run)) }},
-		{"add_dependency_s", "add a dependency", &m.AddDependency, func() error { return app.addDependency(b.ctx, work) }},
+		{"noop_s", "no-op", &m.NoOp, func() error { return nil }, ""},
+		{"source_change_s", "source change", &m.SourceChange, func() error { return appendTo(src, sourceEdit(src, run)) }, ""},
+		{"add_dependency_s", "add a dependency", &m.AddDependency, func() error { return app.addDependency(b.ctx, work) }, app.cannotAddDependency()},
 	}
 	for _, inc := range incremental {
 		if !wants(inc.metric) {
 			m.Skipped[inc.metric] = "not measured for this way"
+			continue
+		}
+		if inc.unable != "" {
+			m.Skipped[inc.metric] = inc.unable
 			continue
 		}
 		if err := inc.change(); err != nil {
@@ -204,6 +210,20 @@ func (b *bencher) measure(app App, w Way, run int) (Measurement, error) {
 		}
 	}
 	return m, nil
+}
+
+// cannotAddDependency says why bench.json's command to add a dependency
+// cannot run on this machine ("" when it can): its program (cargo, say) is
+// the developer's, not one the rig installs.
+func (app App) cannotAddDependency() string {
+	c := app.Bench.AddDependencyCommand
+	if len(c) == 0 {
+		return ""
+	}
+	if _, err := exec.LookPath(c[0]); err != nil {
+		return c[0] + " is not installed on this machine (the rig does not install it)"
+	}
+	return ""
 }
 
 // addDependency changes the app's copy in work the way bench.json says to

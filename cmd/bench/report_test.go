@@ -83,3 +83,20 @@ func TestReplaceTable(t *testing.T) {
 		t.Errorf("README changed without markers: %q", got)
 	}
 }
+
+// TestCannotAddDependency checks that a bench.json command whose program
+// is missing makes the metric n/a with the reason, not a failed run.
+func TestCannotAddDependency(t *testing.T) {
+	var app App
+	if why := app.cannotAddDependency(); why != "" {
+		t.Errorf("no command: %q", why)
+	}
+	app.Bench.AddDependencyCommand = []string{"appbuild-no-such-program", "add"}
+	if why := app.cannotAddDependency(); !strings.Contains(why, "appbuild-no-such-program is not installed") {
+		t.Errorf("missing program: %q", why)
+	}
+	app.Bench.AddDependencyCommand = []string{"sh", "-c", "true"}
+	if why := app.cannotAddDependency(); why != "" {
+		t.Errorf("sh: %q", why)
+	}
+}
