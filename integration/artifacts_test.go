@@ -88,7 +88,7 @@ func fileSummary(files map[string]file) []string {
 func TestTestTarget(t *testing.T) {
 	needRig(t)
 	hello := copyDir(t, filepath.Join(repoRoot(t), "examples", "go-hello"))
-	res := mustBuildx(t, nil, "--progress=plain", "-f", filepath.Join(hello, "app.yaml"), "--target", "test", "-o", "type=cacheonly", hello)
+	res := mustBuildx(t, nil, testTargetArgs(hello)...)
 	if !strings.Contains(res.Stderr, "ok  \texample.com/go-hello/cmd/hello") && !strings.Contains(res.Stderr, "ok   example.com/go-hello/cmd/hello") {
 		t.Errorf("passing tests not in the log:\n%s", tail(res.Stderr, 3000))
 	}
@@ -97,7 +97,7 @@ func TestTestTarget(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(hello, "cmd", "hello", "broken_test.go"), []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	res = buildx(t, nil, "--progress=plain", "-f", filepath.Join(hello, "app.yaml"), "--target", "test", "-o", "type=cacheonly", hello)
+	res = buildx(t, nil, testTargetArgs(hello)...)
 	if res.Err == nil {
 		t.Fatal("--target test passed with a failing test")
 	}

@@ -45,6 +45,15 @@ func mustBuildx(t *testing.T, env []string, args ...string) buildxResult {
 	return res
 }
 
+// testTargetArgs builds an app's test target. The test stage never comes
+// from the cache (--no-cache-filter test): a cached test step prints nothing,
+// and the rig's buildkitd keeps its cache between runs, so a check of the
+// log would otherwise depend on what ran before.
+func testTargetArgs(dir string, extra ...string) []string {
+	args := []string{"--progress=plain", "-f", filepath.Join(dir, "app.yaml"), "--target", "test", "--no-cache-filter", "test", "-o", "type=cacheonly"}
+	return append(append(args, extra...), dir)
+}
+
 // vertexNamed finds the one vertex whose name starts with prefix.
 func (r buildxResult) vertexNamed(t *testing.T, prefix string) rigctl.Vertex {
 	t.Helper()

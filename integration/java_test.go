@@ -86,8 +86,7 @@ func TestJavaMaven(t *testing.T) {
 	t.Run("podman", func(t *testing.T) { javaRunInPodman(t, dir, secret) })
 	t.Run("code change", func(t *testing.T) { javaCodeChange(t, dir, secret) })
 	t.Run("test target", func(t *testing.T) {
-		res := mustBuildx(t, nil, "--progress=plain", "-f", filepath.Join(dir, "app.yaml"), "--target", "test",
-			"--secret", secret, "-o", "type=cacheonly", dir)
+		res := mustBuildx(t, nil, testTargetArgs(dir, "--secret", secret)...)
 		if !strings.Contains(res.Stderr, "BUILD SUCCESS") {
 			t.Errorf("mvn test did not succeed in the log:\n%s", tail(res.Stderr, 3000))
 		}

@@ -159,8 +159,7 @@ func nodeCheckExample(t *testing.T, ex nodeExample) {
 	t.Run("podman", func(t *testing.T) { nodeRunInPodman(t, ex, dir, secretArg) })
 	t.Run("source change", func(t *testing.T) { nodeSourceChange(t, ex, dir, secretArg) })
 	t.Run("test target", func(t *testing.T) {
-		res := mustBuildx(t, nil, "--progress=plain", "-f", filepath.Join(dir, "app.yaml"), "--target", "test",
-			"--secret", secretArg, "-o", "type=cacheonly", dir)
+		res := mustBuildx(t, nil, testTargetArgs(dir, "--secret", secretArg)...)
 		if !strings.Contains(res.Stderr, "pass 1\n") || !strings.Contains(res.Stderr, "fail 0\n") {
 			t.Errorf("the app's tests did not pass in the log:\n%s", tail(res.Stderr, 3000))
 		}

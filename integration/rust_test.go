@@ -68,7 +68,7 @@ func TestRustHello(t *testing.T) {
 	t.Run("podman", func(t *testing.T) { rustRunInPodman(t, dir) })
 	t.Run("source change", func(t *testing.T) { rustSourceChange(t, dir) })
 	t.Run("test target", func(t *testing.T) {
-		res := mustBuildx(t, nil, "--progress=plain", "-f", filepath.Join(dir, "app.yaml"), "--target", "test", "-o", "type=cacheonly", dir)
+		res := mustBuildx(t, nil, testTargetArgs(dir)...)
 		if !regexp.MustCompile(`test result: ok\. 3 passed`).MatchString(res.Stderr) {
 			t.Errorf("the app's tests did not pass in the log:\n%s", tail(res.Stderr, 3000))
 		}

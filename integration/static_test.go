@@ -48,7 +48,7 @@ func TestStaticSite(t *testing.T) {
 	t.Run("podman", func(t *testing.T) { staticRunInPodman(t, dir) })
 	t.Run("source change", func(t *testing.T) { staticSourceChange(t, dir) })
 	t.Run("test target", func(t *testing.T) {
-		res := mustBuildx(t, nil, "--progress=plain", "-f", filepath.Join(dir, "app.yaml"), "--target", "test", "-o", "type=cacheonly", dir)
+		res := mustBuildx(t, nil, testTargetArgs(dir)...)
 		if !strings.Contains(res.Stderr, "pass 2\n") || !strings.Contains(res.Stderr, "fail 0\n") {
 			t.Errorf("the site's tests did not pass in the log:\n%s", tail(res.Stderr, 3000))
 		}
