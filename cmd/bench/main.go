@@ -25,7 +25,7 @@ func main() {
 	out := flag.String("out", "bench", "directory for results.json and RESULTS.md")
 	only := flag.String("apps", "", "comma-separated example names (default: every example with a Dockerfile.baseline)")
 	readme := flag.String("readme", "", "a Markdown file whose table between <!-- bench table --> and <!-- /bench table --> is replaced by this run's")
-	twoCap := flag.Duration("two-platform-cap", 4*time.Minute, "stop a two-platform build after this long and report it as a lower bound")
+	twoCap := flag.Duration("two-platform-cap", 2*time.Minute, "stop a two-platform build after this long and report it as a lower bound")
 	from := flag.String("from", "", "render the table of an earlier run's results.json instead of measuring")
 	flag.Parse()
 	if *from != "" {
@@ -87,9 +87,18 @@ func run(runs int, out, only string, twoCap time.Duration, readme string) error 
 	if err := os.WriteFile(filepath.Join(out, "results.json"), append(js, '\n'), 0o644); err != nil {
 		return err
 	}
+	return publish(report, out, readme)
+}
+
+// publish prints the table and writes it (RESULTS.md, and readme's table
+// when readme is set) with the plot of the ratios (ratios.svg) into dir.
+func publish(report Report, dir, readme string) error {
 	md := report.Markdown()
 	fmt.Print(md)
-	if err := os.WriteFile(filepath.Join(out, "RESULTS.md"), []byte(md), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "RESULTS.md"), []byte(md), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ratios.svg"), []byte(report.SVG()), 0o644); err != nil {
 		return err
 	}
 	if readme == "" {
@@ -98,7 +107,7 @@ func run(runs int, out, only string, twoCap time.Duration, readme string) error 
 	return replaceTable(readme, md)
 }
 
-// render prints the table of a results.json again, and puts it in readme.
+// render publishes the table and plot of a results.json again, beside it.
 func render(results, readme string) error {
 	dt, err := os.ReadFile(results)
 	if err != nil {
@@ -109,12 +118,7 @@ func render(results, readme string) error {
 		return fmt.Errorf("%s: %w", results, err)
 	}
 	report.ratios()
-	md := report.Markdown()
-	fmt.Print(md)
-	if readme == "" {
-		return nil
-	}
-	return replaceTable(readme, md)
+	return publish(report, filepath.Dir(results), readme)
 }
 
 // replaceTable puts md between the bench table markers of the file at

@@ -11,7 +11,9 @@ import (
 // README's table is made of: medians over runs, appbuild/baseline ratios,
 // n/a for a metric a way skips, and a two-platform build stopped at the
 // cap shown as a lower bound (and the ratio against it as an upper one).
-func TestReportMediansRatiosAndBounds(t *testing.T) {
+// sampleReport is three runs of appbuild, one of a baseline stopped at the
+// two-platform cap, and a naive way that skips the two-platform build.
+func sampleReport() Report {
 	skipTwo := map[string]string{"cold_two_platforms_s": "amd64 only", "ci_source_change_s": "not asked"}
 	app := WayResult{App: "a", Way: "appbuild", Runs: []Measurement{
 		{Cold: 10, NoOp: 1, SizeBytes: 20e6, ColdTwoPlatforms: 12, Skipped: map[string]string{"ci_source_change_s": "not asked"}},
@@ -27,7 +29,11 @@ func TestReportMediansRatiosAndBounds(t *testing.T) {
 		r.Results[i].summarize()
 	}
 	r.ratios()
+	return r
+}
 
+func TestReportMediansRatiosAndBounds(t *testing.T) {
+	r := sampleReport()
 	if got := r.Results[0].Median["cold_s"]; got != 20 {
 		t.Errorf("median cold = %v, want 20", got)
 	}
@@ -98,5 +104,30 @@ func TestCannotAddDependency(t *testing.T) {
 	app.Bench.AddDependencyCommand = []string{"sh", "-c", "true"}
 	if why := app.cannotAddDependency(); why != "" {
 		t.Errorf("sh: %q", why)
+	}
+}
+
+// TestPlot checks the plot of the ratios: a bar per app and metric on the
+// side of 1 its ratio is on, the bound marks of the table, and the same
+// file from the same report.
+func TestPlot(t *testing.T) {
+	r := sampleReport()
+	svg := r.SVG()
+	for _, want := range []string{
+		"<title>a cold: 0.50</title>",
+		"<title>a cold, amd64+arm64: ≤0.05</title>",
+		"<title>a image size: 0.50</title>",
+	} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("plot lacks %q:\n%s", want, svg)
+		}
+	}
+	// 1 is at x=390 (the middle of 130…650); a ratio of 0.5 is one step
+	// of 65 to its left, so its bar spans 325…390.
+	if !strings.Contains(svg, `<rect x="325.0" y="48.0" width="65.0"`) {
+		t.Errorf("the cold bar (0.50) is not left of 1:\n%s", svg)
+	}
+	if again := r.SVG(); again != svg {
+		t.Error("the same report gave two plots")
 	}
 }
