@@ -8,6 +8,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/moby/buildkit/client/llb"
@@ -72,12 +73,12 @@ type Pinned struct {
 // Generate converts a plan for one target platform.
 func Generate(ctx context.Context, p *plan.Plan, opt Options) (*Result, error) {
 	g := &generator{opt: opt, plan: p, states: map[string]llb.State{}, bases: map[string]*resolved{}}
+	if err := g.resolveAll(ctx); err != nil {
+		return nil, err
+	}
 	var final *resolved
 	for _, st := range p.Stages {
-		base, err := g.base(ctx, st)
-		if err != nil {
-			return nil, err
-		}
+		base := g.base(st)
 		s, err := g.stage(st, base)
 		if err != nil {
 			return nil, err
@@ -128,17 +129,63 @@ func (g *generator) platformOf(st plan.Stage) ocispecs.Platform {
 	return g.opt.TargetPlatform
 }
 
-// base resolves a stage's base image, pinned by digest; nil for a stage
-// built on another stage or on scratch.
-func (g *generator) base(ctx context.Context, st plan.Stage) (*resolved, error) {
+// resolveAll resolves every stage's base image at once: each is a round
+// trip to a registry, and a plan has two or three of them. Errors come in
+// stage order, so the same plan always reports the same one.
+func (g *generator) resolveAll(ctx context.Context) error {
+	var keys []string
+	want := map[string]plan.Stage{}
+	for _, st := range g.plan.Stages {
+		if st.From.Image == "" {
+			continue
+		}
+		k := g.baseKey(st)
+		if _, ok := want[k]; !ok {
+			keys = append(keys, k)
+			want[k] = st
+		}
+	}
+	found := make([]*resolved, len(keys))
+	errs := make([]error, len(keys))
+	var wg sync.WaitGroup
+	for i, k := range keys {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			found[i], errs[i] = g.resolve(ctx, want[k])
+		}()
+	}
+	wg.Wait()
+	for i, k := range keys {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		g.bases[k] = found[i]
+	}
+	return nil
+}
+
+func (g *generator) baseKey(st plan.Stage) string {
+	return st.From.Image + "|" + platformString(g.platformOf(st))
+}
+
+// base is a stage's resolved base image (resolveAll found it), recorded
+// among the pinned bases in stage order; nil for a stage built on another
+// stage or on scratch.
+func (g *generator) base(st plan.Stage) *resolved {
 	if st.From.Image == "" {
-		return nil, nil
+		return nil
 	}
+	r := g.bases[g.baseKey(st)]
+	if !g.hasPinned(r) {
+		g.pinned = append(g.pinned, Pinned{Ref: st.From.Image, Digest: r.digest.String()})
+	}
+	return r
+}
+
+// resolve pins a stage's base image by digest and reads its config.
+func (g *generator) resolve(ctx context.Context, st plan.Stage) (*resolved, error) {
 	p := g.platformOf(st)
-	key := st.From.Image + "|" + platformString(p)
-	if r, ok := g.bases[key]; ok {
-		return r, nil
-	}
 	_, dgst, cfg, err := g.opt.Resolver.ResolveImageConfig(ctx, st.From.Image, sourceresolver.Opt{
 		LogName:  "[internal] load metadata for " + st.From.Image,
 		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &p, ResolveMode: g.opt.ResolveMode.String()},
@@ -151,10 +198,6 @@ func (g *generator) base(ctx context.Context, st plan.Stage) (*resolved, error) 
 		return nil, fmt.Errorf("read config of %s: %w", st.From.Image, err)
 	}
 	r.state = llb.Image(r.ref, llb.Platform(p))
-	g.bases[key] = r
-	if !g.hasPinned(r) {
-		g.pinned = append(g.pinned, Pinned{Ref: st.From.Image, Digest: dgst.String()})
-	}
 	return r, nil
 }
 

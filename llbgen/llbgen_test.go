@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -291,5 +293,83 @@ func TestSecretsOptionalUnlessRequired(t *testing.T) {
 	want := map[string]bool{"pip_index_url": true, "netrc": false}
 	if fmt.Sprint(optional) != fmt.Sprint(want) {
 		t.Errorf("secret id → optional = %v, want %v", optional, want)
+	}
+}
+
+// barrierResolver answers only once `want` resolves are in flight together
+// (or after a second), and counts the most it saw: resolves one after the
+// other would each wait out the second and see one in flight.
+type barrierResolver struct {
+	want    int
+	mu      sync.Mutex
+	flying  int
+	most    int
+	arrived chan struct{}
+	fail    bool
+}
+
+func (r *barrierResolver) ResolveImageConfig(ctx context.Context, ref string, opt sourceresolver.Opt) (string, digest.Digest, []byte, error) {
+	r.mu.Lock()
+	r.flying++
+	r.most = max(r.most, r.flying)
+	if r.flying == r.want {
+		close(r.arrived)
+	}
+	r.mu.Unlock()
+	select {
+	case <-r.arrived:
+	case <-time.After(time.Second):
+	}
+	r.mu.Lock()
+	r.flying--
+	r.mu.Unlock()
+	if r.fail {
+		return "", "", nil, fmt.Errorf("registry said no to %s", ref)
+	}
+	return fakeResolver{}.ResolveImageConfig(ctx, ref, opt)
+}
+
+// TestBaseImagesResolvedTogether: a plan's base images are resolved at once
+// (each is a registry round trip on every build), yet the pinned list and
+// the error a failing registry gives are in stage order.
+func TestBaseImagesResolvedTogether(t *testing.T) {
+	data, err := os.ReadFile("../examples/go-hello/app.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := spec.Parse("app.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := profiles.Go{}.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: arm64, Files: testfiles.Dir("../examples/go-hello")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen := func(r llbgen.ImageResolver) (*llbgen.Result, error) {
+		return llbgen.Generate(context.Background(), pl, llbgen.Options{
+			BuildPlatform: amd64, TargetPlatform: arm64,
+			Context: llb.Local("context"), Resolver: r, Where: s.Where,
+		})
+	}
+
+	r := &barrierResolver{want: 2, arrived: make(chan struct{})}
+	res, err := gen(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.most != 2 {
+		t.Errorf("at most %d resolve(s) in flight, want the 2 base images at once", r.most)
+	}
+	var refs []string
+	for _, b := range res.Bases {
+		refs = append(refs, b.Ref)
+	}
+	if want := []string{"docker.io/library/golang:1.26", "gcr.io/distroless/static-debian13:nonroot"}; !slices.Equal(refs, want) {
+		t.Errorf("pinned bases %v, want %v (stage order)", refs, want)
+	}
+
+	_, err = gen(&barrierResolver{want: 2, arrived: make(chan struct{}), fail: true})
+	if err == nil || !strings.Contains(err.Error(), "resolve base image docker.io/library/golang:1.26 for linux/amd64") {
+		t.Errorf("error %v, want the first stage's image (golang on the build platform)", err)
 	}
 }
