@@ -14,14 +14,32 @@ flock 9
 start=$SECONDS
 "$here/install-packages.sh"   # apt packages, docker CLI, binfmt (qemu)
 "$here/build-tools.sh"        # buildkitd, buildctl, registry, docker-buildx
+# Trivy and Compose are long Go compiles that need no daemon: they run beside the
+# steps below, most of which wait on downloads and pushes, and are waited for before
+# their first use. Their output goes to a log each, shown if they fail.
+declare -A pids
+background() {
+  local name=$1; shift
+  setsid "$@" >"$RUN_DIR/up-$name.log" 2>&1 &
+  pids[$name]=$!
+}
+wait_for() {
+  wait "${pids[$1]}" || { cat "$RUN_DIR/up-$1.log" >&2; die "$1 failed (log: $RUN_DIR/up-$1.log)"; }
+  cat "$RUN_DIR/up-$1.log" >&2
+}
+# A step that fails stops the rig, and the compiles with it (each is a process group).
+trap 'for p in "${pids[@]}"; do kill -- "-$p" 2>/dev/null || true; done' EXIT
+background trivy "$here/trivy/build-trivy.sh"
+background compose "$here/compose/build-compose.sh"
 "$here/start-registry.sh"     # 127.0.0.1:5000
 "$here/start-buildkitd.sh"    # OCI worker, mirrors docker.io and gcr.io to the registry
 "$here/builder.sh"            # docker buildx builder "appbuild"
 "$here/images.sh"             # stand-in base images (golang, distroless/static)
 "$here/pyindex/pyindex.sh"    # local Python package index on 127.0.0.1:3141 (wheels from Debian)
 "$here/cargoreg/cargoreg.sh"  # local Cargo registry on 127.0.0.1:3143 (crates from Debian)
+wait_for trivy
 "$here/trivy/up.sh"           # scan target: Trivy, the aquasec/trivy stand-in, a local trivy-db
-"$here/compose/build-compose.sh" # docker compose, for the test that brings compose.yaml up
+wait_for compose              # docker compose, for the test that brings compose.yaml up
 "$here/mavenrepo/mavenrepo.sh"  # local Maven repository on 127.0.0.1:3142 (from Debian's maven-repo)
 "$here/frontend.sh"           # org/appbuild:latest from the root Dockerfile
 "$here/check.sh"
