@@ -22,10 +22,11 @@ test: rig ## Run every test: vet, unit, golden, the examples' own tests, integra
 	go test -run '^$$' -fuzz '^FuzzPythonUVLock$$' -fuzztime $(FUZZTIME) ./profiles
 
 .PHONY: bench
-bench: rig ## Benchmark appbuild against each example's Dockerfile.baseline on a daemon of its own (RUNS=3)
+bench: rig ## Benchmark appbuild against each example's Dockerfile.baseline on a daemon of its own (RUNS=3 for medians and spread)
 	$(WITH_RIG) $(RIG)/images/python-slim/build.sh && go run ./cmd/bench -runs $(RUNS) -out bench -readme README.md
 
-RUNS ?= 3
+# Runs per app and way: three give medians and spread but take about three times one.
+RUNS ?= 1
 
 .PHONY: unit
 unit: ## Unit and golden tests only (no rig needed; integration tests skip)

@@ -59,7 +59,7 @@ func run(runs int, out, only string, twoCap time.Duration, readme string) error 
 	}
 	defer rm()
 
-	b := &bencher{ctx: ctx, daemon: d, builder: builder, cacheRepo: "127.0.0.1:5000/appbuild-bench/cache", twoPlatformCap: twoCap}
+	b := &bencher{ctx: ctx, daemon: d, builder: builder, cacheRepo: "127.0.0.1:5000/appbuild-bench/cache", twoPlatformCap: twoCap, stopped: map[string]bool{}}
 	report := Report{Machine: machine(), Runs: runs, Date: time.Now().UTC().Format("2006-01-02")}
 	for _, app := range apps {
 		for _, w := range app.Ways {

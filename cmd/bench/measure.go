@@ -56,6 +56,9 @@ type bencher struct {
 	cacheRepo string
 	// twoPlatformCap stops a two-platform build that takes longer.
 	twoPlatformCap time.Duration
+	// stopped holds the app/way pairs whose two-platform build was
+	// stopped at the cap: a later run would only find the same bound.
+	stopped map[string]bool
 }
 
 // prune empties the bench daemon's cache, cache mounts included: a cold
@@ -186,6 +189,9 @@ func (b *bencher) measure(app App, w Way, run int) (Measurement, error) {
 		m.Skipped["cold_two_platforms_s"] = why
 	} else if !wants("cold_two_platforms_s") {
 		m.Skipped["cold_two_platforms_s"] = "not measured for this way"
+	} else if b.stopped[app.Name+"/"+w.Name] {
+		m.Skipped["cold_two_platforms_s"] = "stopped at the cap in an earlier run"
+		log.Printf("  cold, two platforms: not again (stopped at the cap in an earlier run)")
 	} else {
 		if err := b.prune(); err != nil {
 			return m, err
@@ -201,6 +207,7 @@ func (b *bencher) measure(app App, w Way, run int) (Measurement, error) {
 		case err != nil && ctx.Err() != nil:
 			m.ColdTwoPlatforms = time.Since(start).Seconds()
 			m.AtLeast = append(m.AtLeast, "cold_two_platforms_s")
+			b.stopped[app.Name+"/"+w.Name] = true
 			log.Printf("  cold, two platforms: stopped after %.0fs", m.ColdTwoPlatforms)
 		case err != nil:
 			return m, err

@@ -22,6 +22,8 @@ func sampleReport() Report {
 	}}
 	base := WayResult{App: "a", Way: "baseline", Runs: []Measurement{
 		{Cold: 40, NoOp: 4, SizeBytes: 40e6, ColdTwoPlatforms: 240, AtLeast: []string{"cold_two_platforms_s"}, Skipped: map[string]string{"ci_source_change_s": "not asked"}},
+		// A later run does not build two platforms again once stopped.
+		{Cold: 40, NoOp: 4, SizeBytes: 40e6, Skipped: map[string]string{"ci_source_change_s": "not asked", "cold_two_platforms_s": "stopped at the cap in an earlier run"}},
 	}}
 	naive := WayResult{App: "a", Way: "naive", Runs: []Measurement{{Cold: 50, Skipped: skipTwo}}}
 	r := Report{Runs: 3, Results: []WayResult{app, base, naive}}
@@ -49,6 +51,9 @@ func TestReportMediansRatiosAndBounds(t *testing.T) {
 	if _, ok := r.Results[2].Median["cold_two_platforms_s"]; ok {
 		t.Error("a skipped metric has a median")
 	}
+	if got := r.Results[1].Spread["cold_two_platforms_s"]; got != [2]float64{240, 240} {
+		t.Errorf("stopped two-platform spread = %v, want the one stopped run [240 240]", got)
+	}
 	md := r.Markdown()
 	for _, want := range []string{
 		"| a | appbuild | 20.00 (10.00–30.00) |",
@@ -60,6 +65,9 @@ func TestReportMediansRatiosAndBounds(t *testing.T) {
 		if !strings.Contains(md, want) {
 			t.Errorf("table lacks %q:\n%s", want, md)
 		}
+	}
+	if strings.Contains(md, "earlier run") {
+		t.Errorf("a bound measured in the first run is listed as not measured:\n%s", md)
 	}
 }
 
