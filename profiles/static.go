@@ -96,6 +96,10 @@ func (Static) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 	var stages []plan.Stage
 	var siteCopy plan.Copy
 	testStage := ""
+	// The image cp runs in for caddyStages: the Node image of a site's
+	// build, else the Go image the probe may be built in (a prebuilt site
+	// with a prebuilt probe pulls it for cp alone).
+	cpImage := golangImage + ":" + defaultGoVersion
 	if exists(env.Files, "package.json") {
 		built, output, err := staticBuild(site, env)
 		if err != nil {
@@ -103,6 +107,7 @@ func (Static) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 		}
 		stages = built
 		testStage = "test"
+		cpImage = built[0].From.Image
 		siteCopy = plan.Copy{FromStage: "build", Paths: []string{path.Join(appDir, output)}}
 	} else {
 		if s.BuildCommand != nil {
@@ -119,7 +124,7 @@ func (Static) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 	}
 	siteCopy.Dest, siteCopy.Owner = siteRoot, rootOwner
 
-	stages = append(stages, caddyStages(s.Name, port.Number, health)...)
+	stages = append(stages, caddyStages(s.Name, port.Number, health, cpImage)...)
 	runtime := plan.Stage{
 		Name: "runtime",
 		From: staticRuntimeBase(s),
@@ -158,15 +163,15 @@ func (Static) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 // a copy keeps it, and a process whose bounding set lacks the capability
 // (cap_drop: [ALL], the compose target's default and Kubernetes' restricted
 // profile) then cannot even exec the binary. So it is copied once more with
-// cp, which drops extended attributes, in the Go image the probe is built
-// in (on the build platform: nothing of the target's runs).
-func caddyStages(name string, port int, health string) []plan.Stage {
+// cp, which drops extended attributes, on the build platform (nothing of
+// the target's runs) in cpImage: an image the build pulls anyway.
+func caddyStages(name string, port int, health, cpImage string) []plan.Stage {
 	return []plan.Stage{{
 		Name: "caddy-image",
 		From: plan.Base{Image: caddyImage},
 	}, {
 		Name:            "caddy",
-		From:            plan.Base{Image: golangImage + ":" + defaultGoVersion},
+		From:            plan.Base{Image: cpImage},
 		OnBuildPlatform: true,
 		// The Caddyfile first: it is the same for every platform.
 		Steps: []plan.Step{{
