@@ -157,10 +157,15 @@ func rustRunInPodman(t *testing.T, dir string) {
 // and recompiles the app's own crate only (the dependencies compiled by the
 // first build are in the target cache mount).
 func rustSourceChange(t *testing.T, dir string) {
-	build := func() buildxResult {
-		return mustBuildx(t, nil, "-f", filepath.Join(dir, "app.yaml"), "--platform", "linux/amd64", "-o", "type=cacheonly", dir)
+	build := func(extra ...string) buildxResult {
+		args := append([]string{"-f", filepath.Join(dir, "app.yaml"), "--platform", "linux/amd64", "-o", "type=cacheonly"}, extra...)
+		return mustBuildx(t, nil, append(args, dir)...)
 	}
-	build()
+	// The first build compiles for real: a cargo build step taken from the
+	// cache fills no cache mount, and buildkitd's garbage collector drops
+	// cache mounts (512 MB of them by default) before layers, so on a
+	// daemon that has built much since, the target mount may be empty.
+	build("--no-cache-filter", "build")
 	src := fmt.Sprintf("/// The answer of GET /.\npub fn greeting() -> &'static str {\n    %q\n}\n", "changed at "+time.Now().Format(time.RFC3339Nano))
 	if err := os.WriteFile(filepath.Join(dir, "src", "greeting.rs"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
