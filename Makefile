@@ -23,10 +23,9 @@ test: rig ## Run every test: vet, unit, golden, the examples' own tests, integra
 
 .PHONY: bench
 bench: rig ## Benchmark appbuild against each example's Dockerfile.baseline on a daemon of its own (RUNS=3 for medians and spread)
-	$(WITH_RIG) $(RIG)/images/python-slim/build.sh && go run ./cmd/bench -runs $(RUNS) -out bench -readme README.md
+	$(WITH_RIG) go run ./cmd/bench -runs $(RUNS) -out bench -readme README.md
 
-# One run: 32 min on 2 cores after a cold `make rig` (6 of them the slim stand-in);
-# three give medians and spread in about 75.
+# One run: about 26 min on 2 cores after `make rig`; three give medians and spread.
 RUNS ?= 1
 
 .PHONY: unit

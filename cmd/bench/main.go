@@ -61,20 +61,35 @@ func run(runs int, out, only string, twoCap time.Duration, readme string) error 
 
 	b := &bencher{ctx: ctx, daemon: d, builder: builder, cacheRepo: "127.0.0.1:5000/appbuild-bench/cache", twoPlatformCap: twoCap, stopped: map[string]bool{}}
 	report := Report{Machine: machine(), Runs: runs, Date: time.Now().UTC().Format("2006-01-02")}
+	type job struct {
+		app App
+		way Way
+	}
+	var jobs []job
 	for _, app := range apps {
 		for _, w := range app.Ways {
-			res := WayResult{App: app.Name, Way: w.Name, Args: w.Args}
-			for i := 0; i < runs; i++ {
-				log.Printf("%s / %s: run %d of %d", app.Name, w.Name, i+1, runs)
-				m, err := b.measure(app, w, i)
-				if err != nil {
-					return fmt.Errorf("%s / %s: %w", app.Name, w.Name, err)
-				}
-				res.Runs = append(res.Runs, m)
-			}
-			res.summarize()
-			report.Results = append(report.Results, res)
+			jobs = append(jobs, job{app, w})
+			report.Results = append(report.Results, WayResult{App: app.Name, Way: w.Name, Args: w.Args})
 		}
+	}
+	// Run by run, each over every app and way: a slow drift of the machine
+	// spreads over all of them alike, and the first run alone is what
+	// `make bench` with one run costs.
+	for i := 0; i < runs; i++ {
+		start := time.Now()
+		for j, jb := range jobs {
+			log.Printf("%s / %s: run %d of %d", jb.app.Name, jb.way.Name, i+1, runs)
+			m, err := b.measure(jb.app, jb.way, i)
+			if err != nil {
+				return fmt.Errorf("%s / %s: %w", jb.app.Name, jb.way.Name, err)
+			}
+			report.Results[j].Runs = append(report.Results[j].Runs, m)
+		}
+		report.RunSeconds = append(report.RunSeconds, time.Since(start).Seconds())
+		log.Printf("run %d of %d measured in %s", i+1, runs, time.Since(start).Round(time.Second))
+	}
+	for j := range report.Results {
+		report.Results[j].summarize()
 	}
 	report.ratios()
 	if err := os.MkdirAll(out, 0o755); err != nil {

@@ -8,14 +8,17 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Report is everything a bench run found.
 type Report struct {
-	Date    string      `json:"date"`
-	Machine string      `json:"machine"`
-	Runs    int         `json:"runs"`
-	Results []WayResult `json:"results"`
+	Date    string `json:"date"`
+	Machine string `json:"machine"`
+	Runs    int    `json:"runs"`
+	// RunSeconds is how long each run's measuring took, all apps and ways.
+	RunSeconds []float64   `json:"run_seconds,omitempty"`
+	Results    []WayResult `json:"results"`
 	// Ratios are appbuild / baseline per app and metric, from the medians
 	// of this same run.
 	Ratios map[string]map[string]float64 `json:"ratios"`
@@ -118,6 +121,13 @@ func (r *Report) Markdown() string {
 	} else {
 		fmt.Fprintf(&b, "Benchmark of %s, %d runs per app and way: median (min–max). Machine: %s.\n\n", r.Date, r.Runs, r.Machine)
 	}
+	if len(r.RunSeconds) > 0 {
+		var took []string
+		for _, s := range r.RunSeconds {
+			took = append(took, (time.Duration(s) * time.Second).String())
+		}
+		fmt.Fprintf(&b, "Measuring took %s (run by run). Image sizes are from the first run: the builds are reproducible.\n\n", strings.Join(took, ", "))
+	}
 	b.WriteString("| app | way |")
 	for _, mt := range metrics {
 		b.WriteString(" " + mt.title + " |")
@@ -139,7 +149,8 @@ func (r *Report) Markdown() string {
 				fmt.Fprintf(&b, " ≥%.0f (stopped) |", w.Median[mt.key])
 				continue
 			}
-			if r.Runs == 1 {
+			if r.Runs == 1 || s[0] == s[1] {
+				// One value (one run, or the size, measured once).
 				fmt.Fprintf(&b, " %.2f |", w.Median[mt.key])
 				continue
 			}

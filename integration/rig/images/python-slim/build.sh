@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Build the python:3.13-slim stand-in (linux/amd64 only) and push it to the rig's
-# registry as library/python:3.13-slim. Not part of `make rig`: it compiles CPython
-# (about 5-10 min on 2 cores; arm64 under emulation would take an hour), and it exists
-# only to measure appbuild's Python images against a plain Dockerfile on the official
-# slim image. integration/python_test.go runs it when APPBUILD_PY_SLIM=1 and the
-# image is missing. Usage: build.sh [--rebuild]
+# registry as library/python:3.13-slim. `make rig` runs it in the background after
+# images.sh: it compiles CPython (about 5-6 min on 2 cores; arm64 under emulation
+# would take an hour), and it exists only to measure appbuild's Python images against
+# a plain Dockerfile on the official slim image (make bench, the size test).
+# Usage: build.sh [--rebuild]
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
