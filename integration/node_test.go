@@ -53,6 +53,33 @@ var nodeExamples = []nodeExample{{
 	prodDeps: []string{"fastify"}, devOnly: []string{"typescript", "@types/node"}, source: "src/app.ts",
 }}
 
+// appSteps are the image build's steps that make /app: the development
+// install, the source and the build script when the app has one to run,
+// else the source alone.
+func (ex nodeExample) appSteps() []string {
+	if ex.build == "" {
+		return []string{"[app 1/2] copy source", "[app 2/2] remove the context's node_modules"}
+	}
+	return []string{ex.install, "[build 1/", ex.build, "[app 1/1] remove development node_modules"}
+}
+
+// sourceSteps are the image build's steps that a source change reruns,
+// once for every platform.
+func (ex nodeExample) sourceSteps() []string {
+	if ex.build == "" {
+		return []string{"[app 1/2] copy source"}
+	}
+	return []string{"[build 1/", ex.build}
+}
+
+// installs are the image build's dependency installs.
+func (ex nodeExample) installs() []string {
+	if ex.build == "" {
+		return []string{ex.prodInstall}
+	}
+	return []string{ex.install, ex.prodInstall}
+}
+
 // nodeToken makes a unique secret value to look for.
 func nodeToken(t *testing.T) string {
 	t.Helper()
@@ -123,7 +150,7 @@ func nodeCheckExample(t *testing.T, ex nodeExample) {
 	// The install steps really mount the secret: without it, once they
 	// must run (a cached step needs no secret), the build fails, since the
 	// spec says it is required.
-	res := buildx(t, nil, "-f", filepath.Join(dir, "app.yaml"), "--platform", "linux/amd64", "--no-cache-filter", "deps", "-o", "type=cacheonly", dir)
+	res := buildx(t, nil, "-f", filepath.Join(dir, "app.yaml"), "--platform", "linux/amd64", "--no-cache-filter", "deps,prod-deps", "-o", "type=cacheonly", dir)
 	if res.Err == nil || !strings.Contains(res.Stderr, "npmrc") {
 		t.Fatalf("build without the npmrc secret did not fail on it: %v\n%s", res.Err, tail(res.Stderr, 2000))
 	}
@@ -131,12 +158,16 @@ func nodeCheckExample(t *testing.T, ex nodeExample) {
 	archive := filepath.Join(t.TempDir(), "image.tar")
 	res = mustBuildx(t, []string{"SOURCE_DATE_EPOCH=" + epoch}, "-f", filepath.Join(dir, "app.yaml"),
 		"--platform", "linux/amd64,linux/arm64", "--secret", secretArg, "-o", "type=oci,dest="+archive, dir)
-	names := []string{ex.install, ex.prodInstall, "[build 1/", "[app 1/1] remove development node_modules", "[runtime 1/3] copy app", "[runtime 2/3] copy node_modules"}
-	if ex.build != "" {
-		names = append(names, ex.build)
-	}
+	names := append(ex.appSteps(), ex.prodInstall, "[runtime 1/3] copy app", "[runtime 2/3] copy node_modules")
 	for _, name := range names {
 		res.vertexNamed(t, name)
+	}
+	if ex.build == "" {
+		// Nothing to build: the development install is the test target's
+		// alone, and the image does not wait for it.
+		if got := nodeDigests(res, ex.install); len(got) > 0 {
+			t.Errorf("the image build ran %s for an app without a build script", ex.install)
+		}
 	}
 
 	img := readOCI(t, archive)
@@ -351,16 +382,12 @@ func nodeSourceChange(t *testing.T, ex nodeExample, dir, secretArg string) {
 		t.Fatal(err)
 	}
 	res := build()
-	for _, name := range []string{ex.install, ex.prodInstall} {
+	for _, name := range ex.installs() {
 		if v := res.vertexNamed(t, name); !v.Cached {
 			t.Errorf("%s ran again after a source-only change", name)
 		}
 	}
-	rerun := []string{"[build 1/"}
-	if ex.build != "" {
-		rerun = append(rerun, ex.build)
-	}
-	for _, name := range rerun {
+	for _, name := range ex.sourceSteps() {
 		if v := res.vertexNamed(t, name); v.Cached {
 			t.Errorf("%s was taken from the cache although %s changed", name, ex.source)
 		}
@@ -630,7 +657,11 @@ func TestNodeTwoPlatformBuildTime(t *testing.T) {
 			build("linux/amd64") // warm the cache mounts and the base images
 			one, _ := build("linux/amd64")
 			two, res := build("linux/amd64,linux/arm64")
-			for _, name := range []string{c.app.install, "[build 1/"} {
+			once := c.app.sourceSteps()
+			if c.app.build != "" {
+				once = append(once, c.app.install)
+			}
+			for _, name := range once {
 				if n := len(nodeDigests(res, name)); n != 1 {
 					t.Errorf("%s ran %d times for two platforms, want once", name, n)
 				}

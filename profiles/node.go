@@ -209,17 +209,18 @@ func (Node) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 		Workdir:         appDir,
 		Steps:           installSteps(pm.install, strings.Join(pm.install, " ")),
 	}
+	copySource := plan.Step{
+		Name:   "copy source",
+		Origin: []string{"dir", "language"},
+		Copy:   &plan.Copy{Paths: []string{"."}, Dest: appDir + "/"},
+	}
 	// build: the source on top, and the build script.
 	build := plan.Stage{
 		Name:            "build",
 		From:            plan.Base{Stage: "deps"},
 		OnBuildPlatform: true,
 		Workdir:         appDir,
-		Steps: []plan.Step{{
-			Name:   "copy source",
-			Origin: []string{"dir", "language"},
-			Copy:   &plan.Copy{Paths: []string{"."}, Dest: appDir + "/"},
-		}},
+		Steps:           []plan.Step{copySource},
 	}
 	if buildStep != nil {
 		build.Steps = append(build.Steps, *buildStep)
@@ -247,6 +248,18 @@ func (Node) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 			Origin: []string{"dependencies"},
 			Run:    &plan.Run{Args: []string{"rm", "-rf", appDir + "/node_modules"}},
 		}},
+	}
+	if buildStep == nil {
+		// Nothing to build: the image needs the source alone, so it does
+		// not wait for the development install, which only test runs. A
+		// node_modules in the context (no .dockerignore) is left out: the
+		// production install's takes its place.
+		app.From = plan.Base{Image: builder}
+		app.Steps = []plan.Step{copySource, {
+			Name:   "remove the context's node_modules",
+			Origin: []string{"dir"},
+			Run:    &plan.Run{Args: []string{"rm", "-rf", appDir + "/node_modules"}},
+		}}
 	}
 	stages := []plan.Stage{deps, build, test, app}
 

@@ -229,6 +229,41 @@ func TestNodeBuildStep(t *testing.T) {
 	if pl.Stage("prod-deps") != nil {
 		t.Error("prod-deps stage for an app without dependencies")
 	}
+	// Without a build step the image needs no development install: only
+	// the test target reaches deps.
+	if got := reaches(pl, pl.Final, "deps"); got {
+		t.Error("the image of an app without a build script waits for the development install")
+	}
+	if got := reaches(pl, pl.Test, "deps"); !got {
+		t.Error("the test target does not install the development dependencies")
+	}
+	if got := stepArgs(pl, "app"); len(got) != 1 || got[0] != "rm -rf /app/node_modules" {
+		t.Errorf("app steps %v, want the context's node_modules removed", got)
+	}
+	if built := planNode(t, "", files); !reaches(built, built.Final, "deps") {
+		t.Error("the image of an app with a build script does not build on the development install")
+	}
+}
+
+// reaches tells whether stage from is built on stage want or copies from
+// it, directly or through other stages.
+func reaches(pl *plan.Plan, from, want string) bool {
+	if from == want {
+		return true
+	}
+	st := pl.Stage(from)
+	if st == nil {
+		return false
+	}
+	if st.From.Stage != "" && reaches(pl, st.From.Stage, want) {
+		return true
+	}
+	for _, step := range st.Steps {
+		if step.Copy != nil && step.Copy.FromStage != "" && reaches(pl, step.Copy.FromStage, want) {
+			return true
+		}
+	}
+	return false
 }
 
 func TestNodeSecrets(t *testing.T) {
