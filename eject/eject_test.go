@@ -173,12 +173,12 @@ func TestPyUVDockerfile(t *testing.T) {
 }
 
 // TestBinaryWriteRefused: a Dockerfile heredoc holds text, so a plan with
-// binary data to write (a prebuilt probe, which the frontend never plans
-// for the eject target) is an error, not a broken Dockerfile.
+// binary data to write (no profile plans one today) is an error, not a
+// broken Dockerfile.
 func TestBinaryWriteRefused(t *testing.T) {
 	for _, data := range [][]byte{[]byte("\x7fELF\x02\x01\x01\x00"), {0xff, 0xfe, 'a', '\n'}} {
 		p := &plan.Plan{Final: "runtime", Stages: []plan.Stage{{Name: "runtime", Steps: []plan.Step{{
-			Name:  "write appbuild-probe (prebuilt, linux/amd64)",
+			Name:  "write appbuild-probe",
 			Write: &plan.Write{Path: "/app/appbuild-probe", Data: data, Mode: 0o755},
 		}}}}}
 		_, err := eject.Dockerfile(p, nil, "app.yaml")

@@ -102,7 +102,7 @@ func (b *builder) planFor(ctx context.Context, target ocispecs.Platform, prebuil
 	}
 	env := profiles.Env{BuildPlatform: b.bc.BuildPlatforms[0], TargetPlatform: target, Files: *b.files, DepsLayer: depsLayer}
 	if prebuilt {
-		env.Probe = prebuiltProbe(target)
+		env.Probe = prebuiltProbe(b.c.BuildOpts().Opts, b.bc.BuildPlatforms[0], target)
 	}
 	return profile.Plan(b.spec, env)
 }

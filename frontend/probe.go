@@ -3,10 +3,13 @@ package frontend
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
-	"sync"
 
+	"github.com/distribution/reference"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/org/appbuild/profiles"
 )
 
 // probeDir holds appbuild-probe prebuilt by the frontend image's
@@ -15,33 +18,37 @@ import (
 // variable so that tests can point it elsewhere.
 var probeDir = "/probes"
 
-// probes caches what prebuiltProbe read, by file path: each file is read
-// once however many platforms or targets a build asks for.
-var probes = struct {
-	sync.Mutex
-	data map[string][]byte
-}{data: map[string][]byte{}}
-
-// prebuiltProbe returns appbuild-probe prebuilt for the target platform,
-// or nil when the frontend image has none for it (or it cannot be read):
-// the profiles then compile it from source, which is always correct, only
-// slower.
-func prebuiltProbe(target ocispecs.Platform) []byte {
+// prebuiltProbe says where appbuild-probe prebuilt for the target platform
+// is: its file in the image the frontend runs from, which the gateway's
+// opts name ("source", set by a `# syntax=` line or --opt source=). It is
+// nil, and the profiles compile the probe from source (always correct,
+// only slower), when the frontend image has no probe for the target, when
+// the frontend was not started from an image or was swapped for a named
+// build context, or when the build platform is not the frontend's own:
+// the files this process sees are those of its own platform's image.
+func prebuiltProbe(opts map[string]string, build, target ocispecs.Platform) *profiles.PrebuiltProbe {
+	source := opts["source"]
+	if source == "" || build.OS != runtime.GOOS || build.Architecture != runtime.GOARCH {
+		return nil
+	}
+	ref, err := reference.ParseNormalizedNamed(source)
+	if err != nil {
+		return nil
+	}
+	image := reference.TagNameOnly(ref).String()
+	for _, name := range []string{source, image, reference.FamiliarString(ref)} {
+		if _, ok := opts["context:"+name]; ok {
+			return nil
+		}
+	}
 	file := probePath(target)
 	if file == "" {
 		return nil
 	}
-	probes.Lock()
-	defer probes.Unlock()
-	if data, ok := probes.data[file]; ok {
-		return data
+	if fi, err := os.Stat(file); err != nil || !fi.Mode().IsRegular() || fi.Size() == 0 {
+		return nil
 	}
-	data, err := os.ReadFile(file)
-	if err != nil || len(data) == 0 {
-		data = nil
-	}
-	probes.data[file] = data
-	return data
+	return &profiles.PrebuiltProbe{Image: image, Path: file}
 }
 
 // probePath is where the probe for a platform would be, or "" for a

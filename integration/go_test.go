@@ -36,7 +36,7 @@ func TestGoHelloImage(t *testing.T) {
 	// Named steps, as a user sees them in progress.
 	for _, name := range []string{"[build 1/4] copy go.mod go.sum", "[build 2/4] go mod download",
 		"[build 4/4] go build ./cmd/hello", "[runtime 1/2] copy hello",
-		"[runtime 2/2] write appbuild-probe (prebuilt, linux/amd64)", "[runtime 2/2] write appbuild-probe (prebuilt, linux/arm64)"} {
+		"[runtime 2/2] copy appbuild-probe (prebuilt, linux/amd64)", "[runtime 2/2] copy appbuild-probe (prebuilt, linux/arm64)"} {
 		res.vertexNamed(t, name)
 	}
 	// The frontend image carries the probe for both platforms: none is

@@ -1,7 +1,7 @@
 package profiles_test
 
 import (
-	"bytes"
+	"slices"
 	"testing"
 
 	"github.com/org/appbuild/healthprobe"
@@ -11,12 +11,13 @@ import (
 )
 
 // TestPrebuiltProbe: with Env.Probe every example's plan is the plan
-// without it, less the probe stage, with the runtime's copy of the probe
-// replaced by a write of the prebuilt bytes, root's (as every write is)
-// with mode 0755 at healthprobe.Path. Non-Go apps then never use the
-// golang image for the probe.
+// without it, with the probe's build stage replaced by a stage of the
+// frontend's image (on the build platform) and the runtime's copy of the
+// probe taken from the prebuilt file there, root's, mode 0755, at
+// healthprobe.Path. Non-Go apps then never use the golang image for the
+// probe.
 func TestPrebuiltProbe(t *testing.T) {
-	probe := []byte("\x7fELF prebuilt probe\x00\xff")
+	probe := &profiles.PrebuiltProbe{Image: "docker.io/org/appbuild:latest", Path: "/probes/linux/x/appbuild-probe"}
 	forEachExample(t, func(t *testing.T, _ string, s *spec.Spec, p profiles.Profile, env profiles.Env) {
 		arch := env.TargetPlatform.Architecture
 		from, err := p.Plan(s, env)
@@ -34,8 +35,12 @@ func TestPrebuiltProbe(t *testing.T) {
 		if pre.Stage("probe") != nil {
 			t.Errorf("%s: a probe stage with the probe prebuilt", arch)
 		}
-		if len(pre.Stages) != len(from.Stages)-1 {
-			t.Errorf("%s: %d stages, want %d (all but the probe's)", arch, len(pre.Stages), len(from.Stages)-1)
+		frontend := pre.Stage("prebuilt-probe")
+		if frontend == nil || frontend.From.Image != probe.Image || !frontend.OnBuildPlatform || len(frontend.Steps) != 0 {
+			t.Fatalf("%s: prebuilt-probe stage = %+v, want the frontend image on the build platform", arch, frontend)
+		}
+		if len(pre.Stages) != len(from.Stages) {
+			t.Errorf("%s: %d stages, want %d (the probe's replaced)", arch, len(pre.Stages), len(from.Stages))
 		}
 		if s.Language != "go" && s.Language != "static" {
 			for _, st := range pre.Stages {
@@ -48,25 +53,25 @@ func TestPrebuiltProbe(t *testing.T) {
 		if len(rtPre.Steps) != len(rtFrom.Steps) {
 			t.Fatalf("%s: runtime has %d steps, want %d", arch, len(rtPre.Steps), len(rtFrom.Steps))
 		}
-		writes := 0
+		copies := 0
 		for i, step := range rtPre.Steps {
-			if step.Write == nil {
+			if step.Copy == nil || step.Copy.FromStage != "prebuilt-probe" {
 				continue
 			}
-			writes++
-			w := step.Write
-			if w.Path != healthprobe.Path || w.Mode != 0o755 || !bytes.Equal(w.Data, probe) {
-				t.Errorf("%s: runtime writes %s mode %o, want the probe at %s mode 755", arch, w.Path, w.Mode, healthprobe.Path)
+			copies++
+			c := step.Copy
+			if !slices.Equal(c.Paths, []string{probe.Path}) || c.Dest != healthprobe.Path || c.Mode != 0o755 || c.Owner != "0:0" {
+				t.Errorf("%s: runtime copies %+v, want %s to %s, root's, mode 755", arch, c, probe.Path, healthprobe.Path)
 			}
-			if c := rtFrom.Steps[i].Copy; c == nil || c.Dest != healthprobe.Path || c.Owner != "0:0" {
-				t.Errorf("%s: the write is not where the root-owned probe copy was: %+v", arch, rtFrom.Steps[i])
+			if was := rtFrom.Steps[i].Copy; was == nil || was.Dest != healthprobe.Path || was.FromStage != "probe" {
+				t.Errorf("%s: the copy is not where the compiled probe's copy was: %+v", arch, rtFrom.Steps[i])
 			}
-			if want := "write appbuild-probe (prebuilt, linux/" + arch + ")"; step.Name != want {
+			if want := "copy appbuild-probe (prebuilt, linux/" + arch + ")"; step.Name != want {
 				t.Errorf("%s: step name %q, want %q", arch, step.Name, want)
 			}
 		}
-		if writes != 1 {
-			t.Errorf("%s: %d writes in the runtime, want 1", arch, writes)
+		if copies != 1 {
+			t.Errorf("%s: %d copies of the prebuilt probe in the runtime, want 1", arch, copies)
 		}
 	})
 }
@@ -77,16 +82,14 @@ func TestPrebuiltProbe(t *testing.T) {
 func TestPrebuiltProbeOnlyForTheSameGo(t *testing.T) {
 	s := parse(t, "name: app\nlanguage: go\nport: 8080\n")
 	pl, err := profiles.Go{}.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: arm64,
-		Files: testfiles.Map{"go.mod": "module x\n\ngo 1.25\n"}, Probe: []byte("probe")})
+		Files: testfiles.Map{"go.mod": "module x\n\ngo 1.25\n"}, Probe: &profiles.PrebuiltProbe{Image: "org/appbuild", Path: "/probes/linux/arm64/appbuild-probe"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st := pl.Stage("probe"); st == nil || st.From.Image != "docker.io/library/golang:1.25" {
 		t.Fatalf("probe stage = %+v, want one built with golang:1.25", st)
 	}
-	for _, step := range pl.Stage("runtime").Steps {
-		if step.Write != nil {
-			t.Errorf("runtime writes %s", step.Write.Path)
-		}
+	if pl.Stage("prebuilt-probe") != nil {
+		t.Error("a stage of the frontend image for a probe built with another Go")
 	}
 }

@@ -31,15 +31,26 @@ type Env struct {
 	// them (BuildKit never exports cache mounts): for CI runners that start
 	// cold. Python and Node install into a layer always.
 	DepsLayer bool
-	// Probe is appbuild-probe prebuilt for TargetPlatform, as the frontend
-	// image carries it, or nil. With it the runtime gets the binary written
-	// in directly instead of a stage that pulls the golang image and
+	// Probe is where appbuild-probe prebuilt for TargetPlatform is: a file
+	// in the frontend's own image, or nil. With it the runtime gets the
+	// file copied from that image (already on the daemon: it runs the
+	// frontend) instead of a stage that pulls the golang image and
 	// compiles the probe on every cold build, most of a cold build's time
 	// for apps in other languages. The same command builds both, so the
 	// bytes are those the stage would produce. Nil (a platform with no
-	// prebuilt probe, and the eject target: a Dockerfile cannot hold a
-	// binary) builds it from source as before.
-	Probe []byte
+	// prebuilt probe, a frontend not started from an image, and the eject
+	// target: a Dockerfile cannot name the frontend's files) builds it from
+	// source as before.
+	Probe *PrebuiltProbe
+}
+
+// PrebuiltProbe is appbuild-probe in an image.
+type PrebuiltProbe struct {
+	// Image is the image reference (the frontend's), used for the build
+	// platform, the platform the frontend itself runs on.
+	Image string
+	// Path is the probe's file in it.
+	Path string
 }
 
 // A Profile plans builds for one language.
