@@ -584,8 +584,15 @@ type entry struct {
 	val  *yaml.Node
 }
 
+// entryRange is where a key and its value stand, from the key's start. A
+// value can stand before its key: an explicit key ("? k") with no value
+// gives an empty value at the key's indicator. Then the range is the key's.
 func (p *parser) entryRange(e entry) Range {
-	return Range{Start: p.src.rangeOf(e.key).Start, End: p.src.rangeOf(e.val).End}
+	key, val := p.src.rangeOf(e.key), p.src.rangeOf(e.val)
+	if val.End.Line < key.Start.Line || (val.End.Line == key.Start.Line && val.End.Column < key.Start.Column) {
+		return key
+	}
+	return Range{Start: key.Start, End: val.End}
 }
 
 // entries lists a mapping's keys and values, reporting duplicate keys and
