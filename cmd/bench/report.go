@@ -182,7 +182,7 @@ func (r *Report) Markdown() string {
 			fmt.Fprintf(&b, "- %s, for %s: %s.\n", g.title, strings.Join(who[g], ", "), g.why)
 		}
 	}
-	b.WriteString("\nappbuild / baseline, medians of this run (below 1: appbuild is faster or smaller):\n\n| app |")
+	b.WriteString("\nappbuild / baseline: the medians above divided, both ways measured in the same runs (below 1: appbuild is faster or smaller):\n\n| app |")
 	for _, mt := range metrics {
 		b.WriteString(" " + mt.title + " |")
 	}
