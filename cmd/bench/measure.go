@@ -193,6 +193,8 @@ func (b *bencher) measure(app App, w Way, run int) (Measurement, error) {
 			return m, err
 		}
 		m.CISourceChange = r.Wall.Seconds()
+	} else if app.Bench.CI {
+		m.Skipped["ci_source_change_s"] = "not measured for this way"
 	} else {
 		m.Skipped["ci_source_change_s"] = "measured for the apps whose bench.json asks (\"ci\": true)"
 	}
