@@ -589,7 +589,7 @@ type entry struct {
 // gives an empty value at the key's indicator. Then the range is the key's.
 func (p *parser) entryRange(e entry) Range {
 	key, val := p.src.rangeOf(e.key), p.src.rangeOf(e.val)
-	if val.End.Line < key.Start.Line || (val.End.Line == key.Start.Line && val.End.Column < key.Start.Column) {
+	if val.End.before(key.Start) {
 		return key
 	}
 	return Range{Start: key.Start, End: val.End}

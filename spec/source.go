@@ -70,7 +70,7 @@ func start(n *yaml.Node) Position {
 // anchor or tag, if any) to the end of its text.
 func (s *source) rangeOf(n *yaml.Node) Range {
 	r := Range{Start: s.clamp(start(n)), End: s.clamp(s.end(n))}
-	if r.End.Line < r.Start.Line || (r.End.Line == r.Start.Line && r.End.Column < r.Start.Column) {
+	if r.End.before(r.Start) {
 		r.End = r.Start
 	}
 	return r

@@ -13,6 +13,11 @@ type Position struct {
 	Column int
 }
 
+// before tells whether p comes earlier in the file than q.
+func (p Position) before(q Position) bool {
+	return p.Line < q.Line || (p.Line == q.Line && p.Column < q.Column)
+}
+
 // Range is a span of the spec file. End is the position just past the last
 // character of the node's text on its last line.
 type Range struct {
