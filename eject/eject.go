@@ -80,6 +80,9 @@ func stage(b *strings.Builder, p *plan.Plan, st plan.Stage, pins map[string]stri
 				switch m.Kind {
 				case "cache":
 					fmt.Fprintf(b, " --mount=type=cache,id=%s,target=%s", m.ID, m.Target)
+					if m.Locked {
+						b.WriteString(",sharing=locked")
+					}
 				case "secret":
 					if m.Env != "" {
 						fmt.Fprintf(b, " --mount=type=secret,id=%s,env=%s", m.ID, m.Env)

@@ -167,6 +167,9 @@ func TestPyUVDockerfile(t *testing.T) {
 	if len(got) != 2 || got[0] != string(want) {
 		t.Errorf("heredoc contents %q, want the requirements %q first", got, want)
 	}
+	if !strings.Contains(string(out), "--mount=type=cache,id=appbuild-apt-cache-trixie,target=/var/cache/apt,sharing=locked --mount=type=cache,id=appbuild-apt-lists-trixie,target=/var/lib/apt/lists,sharing=locked ") {
+		t.Errorf("the apt step's cache mounts are not locked:\n%s", out)
+	}
 	if !strings.Contains(string(out), `"--require-hashes","--no-deps","--requirement","/tmp/appbuild-requirements.txt"`) {
 		t.Errorf("pip does not install the requirements with their hashes:\n%s", out)
 	}

@@ -392,8 +392,12 @@ func (g *generator) run(s llb.State, r *plan.Run, cons []llb.ConstraintsOpt) llb
 	for _, m := range r.Mounts {
 		switch m.Kind {
 		case "cache":
+			sharing := llb.CacheMountShared
+			if m.Locked {
+				sharing = llb.CacheMountLocked
+			}
 			opts = append(opts, llb.AddMount(m.Target, llb.Scratch(),
-				llb.AsPersistentCacheDir(g.opt.CacheNamespace+m.ID, llb.CacheMountShared)))
+				llb.AsPersistentCacheDir(g.opt.CacheNamespace+m.ID, sharing)))
 		case "secret":
 			secret := []llb.SecretOption{llb.SecretID(m.ID)}
 			if !m.Required {

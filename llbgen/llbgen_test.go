@@ -250,13 +250,15 @@ func dump(t *testing.T, def *llb.Definition) string {
 // TestSecretsOptionalUnlessRequired: a declared secret that is not given
 // leaves the step to run without it, as in a Dockerfile, unless the spec
 // says it is required.
-func TestSecretsOptionalUnlessRequired(t *testing.T) {
+// pyFlaskDefinition is the LLB of examples/py-flask for linux/amd64, its
+// spec changed by edit first.
+func pyFlaskDefinition(t *testing.T, edit func([]byte) []byte) *llb.Definition {
+	t.Helper()
 	data, err := os.ReadFile("../examples/py-flask/app.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	data = bytes.Replace(data, []byte("secrets:\n"), []byte("secrets:\n  - id: netrc\n    required: true\n"), 1)
-	s, err := spec.Parse("app.yaml", data)
+	s, err := spec.Parse("app.yaml", edit(data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,6 +277,13 @@ func TestSecretsOptionalUnlessRequired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return def
+}
+
+func TestSecretsOptionalUnlessRequired(t *testing.T) {
+	def := pyFlaskDefinition(t, func(data []byte) []byte {
+		return bytes.Replace(data, []byte("secrets:\n"), []byte("secrets:\n  - id: netrc\n    required: true\n"), 1)
+	})
 	optional := map[string]bool{}
 	for _, d := range def.Def {
 		var op pb.Op
@@ -293,6 +302,29 @@ func TestSecretsOptionalUnlessRequired(t *testing.T) {
 	want := map[string]bool{"pip_index_url": true, "netrc": false}
 	if fmt.Sprint(optional) != fmt.Sprint(want) {
 		t.Errorf("secret id → optional = %v, want %v", optional, want)
+	}
+}
+
+// TestAptCachesLocked: apt will not wait for another apt's lock, so its two
+// cache mounts are locked (a concurrent build's apt step waits for them),
+// while the other caches (pip and Go lock their own files) stay shared.
+func TestAptCachesLocked(t *testing.T) {
+	def := pyFlaskDefinition(t, func(data []byte) []byte { return data })
+	sharing := map[string]string{}
+	for _, d := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(d); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range op.GetExec().GetMounts() {
+			if c := m.GetCacheOpt(); c != nil {
+				sharing[c.ID] = c.Sharing.String()
+			}
+		}
+	}
+	want := map[string]string{"appbuild-apt-cache-trixie": "LOCKED", "appbuild-apt-lists-trixie": "LOCKED", "appbuild-go-build": "SHARED", "appbuild-pip": "SHARED"}
+	if fmt.Sprint(sharing) != fmt.Sprint(want) {
+		t.Errorf("cache id → sharing = %v, want %v", sharing, want)
 	}
 }
 

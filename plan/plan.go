@@ -86,6 +86,10 @@ type Mount struct {
 	Target string `json:"target,omitempty"`
 	// ID is the cache id, or the secret id given with --secret.
 	ID string `json:"id"`
+	// Locked, for a cache, lets one step at a time use it: a concurrent
+	// step waits (BuildKit's sharing=locked). Without it the cache is
+	// shared, which suits tools that lock their own files.
+	Locked bool `json:"locked,omitempty"`
 	// Env, for a secret, exposes it as this environment variable instead of
 	// a file.
 	Env string `json:"env,omitempty"`

@@ -108,8 +108,8 @@ const (
 
 var (
 	pipCache  = plan.Mount{Kind: "cache", Target: "/root/.cache/pip", ID: "appbuild-pip"}
-	aptCache  = plan.Mount{Kind: "cache", Target: "/var/cache/apt", ID: "appbuild-apt-cache-trixie"}
-	aptLists  = plan.Mount{Kind: "cache", Target: "/var/lib/apt/lists", ID: "appbuild-apt-lists-trixie"}
+	aptCache  = plan.Mount{Kind: "cache", Target: "/var/cache/apt", ID: "appbuild-apt-cache-trixie", Locked: true}
+	aptLists  = plan.Mount{Kind: "cache", Target: "/var/lib/apt/lists", ID: "appbuild-apt-lists-trixie", Locked: true}
 	moduleRe  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
 	pyVersion = regexp.MustCompile(`^\s*(?:python-?|cpython-?)?(\d+\.\d+)`)
 )
@@ -117,14 +117,17 @@ var (
 // aptInstall installs Debian packages in one step: the lists and the
 // downloaded packages stay in cache mounts (Debian images delete downloaded
 // packages after each install, so that setting is removed first, as
-// BuildKit's documentation shows for apt cache mounts). The mounts are
-// shared by concurrent builds and apt refuses to wait for another apt's
-// lock, so a flock on the lists mount runs one apt at a time. The script
-// is fixed; the package names are its arguments ("$@"), never shell text.
+// BuildKit's documentation shows for apt cache mounts). apt refuses to wait
+// for another apt's lock, so both mounts are locked (BuildKit's
+// sharing=locked): a concurrent build's apt step waits for them. A flock
+// inside shared mounts was not enough: under eight concurrent builds two apt
+// steps still met on /var/cache/apt/archives/lock. The script is fixed; the
+// package names are its arguments ("$@"), never shell text.
 const aptInstall = `set -e
 rm -f /etc/apt/apt.conf.d/docker-clean
 echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' >/etc/apt/apt.conf.d/keep-cache
-exec flock /var/lib/apt/lists/appbuild.lock sh -c 'apt-get update -qq && apt-get install -qq -y --no-install-recommends "$@"' apt-install "$@"`
+apt-get update -qq
+exec apt-get install -qq -y --no-install-recommends "$@"`
 
 // Plan builds the venv and compiles the app on debian:trixie-slim with
 // Debian's python3, then copies both onto distroless python3.
