@@ -14,6 +14,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -67,12 +68,7 @@ const pySecretEnv = "APPBUILD_TEST_PIP_INDEX_URL"
 // returns the URL and the password alone.
 func pyIndexSecret(t *testing.T, password string) (url, pass string) {
 	t.Helper()
-	rig := os.Getenv("RIG_DIR")
-	if rig == "" {
-		home, _ := os.UserHomeDir()
-		rig = filepath.Join(home, ".cache", "appbuild-rig")
-	}
-	cred, err := os.ReadFile(filepath.Join(rig, "pyindex", "credentials"))
+	cred, err := os.ReadFile(filepath.Join(rigDir(), "pyindex", "credentials"))
 	if err != nil {
 		t.Fatalf("the rig's Python index has no credentials (make rig starts it): %v", err)
 	}
@@ -84,6 +80,15 @@ func pyIndexSecret(t *testing.T, password string) (url, pass string) {
 		pass = password
 	}
 	return "http://" + user + ":" + pass + "@127.0.0.1:3141/private/simple/", pass
+}
+
+// rigDir is where make rig keeps its state.
+func rigDir() string {
+	if rig := os.Getenv("RIG_DIR"); rig != "" {
+		return rig
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".cache", "appbuild-rig")
 }
 
 // pyBuild builds a Python example with the index secret; extra goes before
@@ -453,8 +458,10 @@ func checkPythonSourceChange(t *testing.T, ex pyExample) {
 // TestPythonIndexSecretIsUsed shows the install reads the index URL from
 // the secret: with the right credentials pip installs from the private
 // index (the log masks the password); with a wrong password the index
-// refuses it and the build fails. The build stage is rerun (the secret's
-// value is not part of the cache key).
+// refuses it (the rig's index logs a 401) and the build fails. pip itself
+// only says it found no versions: it logs a refused index page at debug
+// level. The build stage is rerun (the secret's value is not part of the
+// cache key).
 func TestPythonIndexSecretIsUsed(t *testing.T) {
 	needRig(t)
 	dir := filepath.Join(repoRoot(t), "examples", "py-flask")
@@ -468,13 +475,28 @@ func TestPythonIndexSecretIsUsed(t *testing.T) {
 		t.Error("the secret's password appears in the build output")
 	}
 
+	indexLog := filepath.Join(rigDir(), "run", "pyindex.log")
+	seen := 0
+	if fi, err := os.Stat(indexLog); err == nil {
+		seen = int(fi.Size())
+	}
 	bad, _ := pyIndexSecret(t, "wrong-password")
 	res = pyBuild(t, dir, bad, "--platform", "linux/amd64", "--no-cache-filter", "build", "-o", "type=cacheonly")
 	if res.Err == nil {
 		t.Fatal("the build succeeded with a wrong index password: the secret is not what pip uses")
 	}
-	if all := res.logs() + res.Stderr; !strings.Contains(all, "401") {
-		t.Errorf("the failing build does not show the index's 401:\n%s", tail(all, 3000))
+	if logs := res.logs(); !strings.Contains(logs, "No matching distribution found") {
+		t.Errorf("pip did not fail for want of the index; its log:\n%s", tail(logs, 3000))
+	}
+	data, err := os.ReadFile(indexLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) < seen {
+		seen = 0 // the log was started again
+	}
+	if since := string(data[seen:]); !regexp.MustCompile(`GET /private/simple/\S+: 401`).MatchString(since) {
+		t.Errorf("the rig's index refused no request during the failing build; its log since:\n%s", tail(since, 2000))
 	}
 }
 
