@@ -3,15 +3,19 @@ package integration
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"debug/elf"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/org/appbuild/integration/rigctl"
 )
 
 // The Rust example and the vertices its builds show. The build stage has
@@ -256,4 +260,66 @@ func TestRustImageSizes(t *testing.T) {
 	for _, r := range rows {
 		t.Logf("%-20s %12s %12s %10s", r.build, mb(r.compressed), mb(r.unpacked), r.wall.Round(time.Second))
 	}
+}
+
+// TestRustDepsLayerAcrossDaemons is a CI runner's source change with
+// APPBUILD_DEPS=layer: one cold daemon builds rust-hello and exports its
+// cache to the registry (mode=max); the source changes; a second cold
+// daemon imports that cache. The dependencies were compiled in a layer of
+// their own, so the second daemon takes it from the registry and cargo
+// compiles the app's crate alone (with the target directory a cache mount,
+// which is never exported, it compiled every dependency again).
+func TestRustDepsLayerAcrossDaemons(t *testing.T) {
+	needRig(t)
+	_, first := extraDaemon(t, "rust-first")
+	_, second := extraDaemon(t, "rust-second")
+	dir := copyDir(t, filepath.Join(repoRoot(t), rustDir))
+	ref := fmt.Sprintf("%s/appbuild-cache/rust-hello:%d", os.Getenv("APPBUILD_REGISTRY"), time.Now().UnixNano())
+	args := []string{"-f", filepath.Join(dir, "app.yaml"), "--platform", "linux/amd64", "-o", "type=cacheonly", "--build-arg", "APPBUILD_DEPS=layer"}
+	const (
+		fetch = "[build 3/6] cargo fetch --locked"
+		deps  = "[build 4/6] cargo build --release --locked --target x86_64-unknown-linux-gnu (dependencies)"
+		build = "[build 6/6] cargo build --release --locked --bin rust-hello --target x86_64-unknown-linux-gnu"
+	)
+	compiled := func(res buildxResult, step string) []string {
+		var crates []string
+		for _, m := range regexp.MustCompile(`Compiling (\S+) v`).FindAllStringSubmatch(rustVertexLog(t, res, res.vertexNamed(t, step).Digest), -1) {
+			crates = append(crates, m[1])
+		}
+		return crates
+	}
+
+	a := buildxResult{rigctl.Buildx(context.Background(), first, nil, append(args, "--cache-to", "type=registry,mode=max,ref="+ref, dir)...)}
+	if a.Err != nil {
+		t.Fatalf("first daemon: %v\n%s", a.Err, tail(a.Stderr, 3000))
+	}
+	depCrates := compiled(a, deps)
+	if len(depCrates) < 2 || !slices.Contains(depCrates, "rust-hello") {
+		// The stub is the package itself: it compiles last, as rust-hello.
+		t.Fatalf("the deps step compiled %v: want the dependencies and the stub", depCrates)
+	}
+	if got := compiled(a, build); !slices.Equal(got, []string{"rust-hello"}) {
+		t.Errorf("first daemon: the build step compiled %v after the deps step, want rust-hello alone", got)
+	}
+
+	src := fmt.Sprintf("/// The answer of GET /.\npub fn greeting() -> &'static str {\n    %q\n}\n", "changed at "+time.Now().Format(time.RFC3339Nano))
+	if err := os.WriteFile(filepath.Join(dir, "src", "greeting.rs"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := buildxResult{rigctl.Buildx(context.Background(), second, nil, append(args, "--cache-from", "type=registry,ref="+ref, dir)...)}
+	if b.Err != nil {
+		t.Fatalf("second daemon: %v\n%s", b.Err, tail(b.Stderr, 3000))
+	}
+	for _, step := range []string{fetch, deps} {
+		if !b.vertexNamed(t, step).Cached {
+			t.Errorf("the cold daemon ran %q instead of importing it", step)
+		}
+	}
+	got := compiled(b, build)
+	if !slices.Equal(got, []string{"rust-hello"}) {
+		t.Errorf("second daemon: cargo build compiled %v, want rust-hello alone", got)
+	}
+	v := b.vertexNamed(t, build)
+	t.Logf("first daemon (cold, exports cache): %.1fs, the deps step compiled %d crates; second daemon (cold, imports, source changed): %.1fs, cargo build compiled %v in %s",
+		a.Wall.Seconds(), len(depCrates), b.Wall.Seconds(), got, v.Completed.Sub(*v.Started).Round(100*time.Millisecond))
 }

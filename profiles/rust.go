@@ -40,6 +40,10 @@ import (
 // (Cargo reads the package's targets even to fetch: a stub src/main.rs is
 // there during the fetch only, never compiled, and removed after it. A
 // workspace needs its members' manifests in dependencies.files.)
+// With DepsLayer (CI runners that start cold, importing --cache-to's
+// layers) the target directory cannot be a cache mount, which no runner
+// would get: the dependencies are compiled against that stub in a step of
+// their own, keyed by the manifests like the fetch, into its layer.
 // The build step also sets every source file's time to now before it runs
 // Cargo: Cargo decides what to rebuild by file times, the copied files keep
 // the times of the user's checkout, and an older checkout of the same app
@@ -104,17 +108,36 @@ var (
 	rustBinRe     = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]*$`)
 )
 
-// cargoFetch is the fetch step's fixed script. Cargo reads the package's
-// targets even to fetch, and the source is not there yet: a stub
-// src/main.rs stands in while it runs and is removed after, so it can never
-// be built or shadow the real source.
-const cargoFetch = `set -e
-stub=
+// Cargo reads the package's targets even to fetch, and the source is not
+// there yet: stubStart puts a stub src/main.rs in its place and stubEnd
+// removes it after the command, so it can never shadow the real source.
+const (
+	stubStart = `stub=
 if [ ! -e src/main.rs ] && [ ! -e src/lib.rs ]; then
   mkdir -p src && echo 'fn main() {}' >src/main.rs && stub=1
 fi
-cargo fetch --locked
+`
+	stubEnd = `
 if [ -n "$stub" ]; then rm -f src/main.rs && rmdir src 2>/dev/null || true; fi`
+)
+
+// cargoFetch is the fetch step's fixed script.
+const cargoFetch = "set -e\n" + stubStart + "cargo fetch --locked" + stubEnd
+
+// cargoDeps is the fixed script of the step that compiles the dependencies
+// into a layer (Env.DepsLayer) before the source is there, against the
+// stub: cargo-chef's idea, with the build step's own arguments (less the
+// binary's name, which the stub need not have) and environment, so the
+// build step finds every dependency fresh. The stub's own artifacts are
+// older than the source, whose times the build step sets to now, so Cargo
+// rebuilds the app. A manifest this cannot build without the source (a
+// build script or a [[bin]] path it names) leaves the dependencies to the
+// build step, and says so.
+const cargoDeps = `set -e
+target=${APPBUILD_TARGET:-$(rustc -vV | sed -n 's/^host: //p')}
+` + stubStart + `if ! cargo "$@" --target "$target"; then
+  echo 'appbuild: the dependencies were not compiled ahead of the source (see above); the build step compiles them' >&2
+fi` + stubEnd
 
 // cargoBuild is the build step's fixed script (arguments are cargo's, the
 // binary's name comes in APPBUILD_BIN and the target in APPBUILD_TARGET,
@@ -215,26 +238,15 @@ func (Rust) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 			Write:  &plan.Write{Path: home + "/config.toml", Data: cargoMirrorConfig(s.Dependencies.Index), Mode: 0o644},
 		})
 	}
-	steps = append(steps, rustManifestCopies(s, env.Files)...)
-	steps = append(steps, plan.Step{
-		Name:   "cargo fetch --locked",
-		Origin: depOrigin,
-		Run: &plan.Run{
-			Args:   []string{"sh", "-c", cargoFetch, "cargo-fetch"},
-			Mounts: append(slices.Clone(registry), secrets...),
-		},
-	}, plan.Step{
-		Name:   "copy source",
-		Origin: []string{"dir", "language"},
-		Copy:   &plan.Copy{Paths: []string{"."}, Dest: rustSrc + "/"},
-	})
-
-	cargoArgs := []string{"build", "--release", "--locked", "--bin", bin}
-	name := "cargo " + strings.Join(cargoArgs, " ")
-	buildEnv := []string{"APPBUILD_BIN=" + bin, "APPBUILD_TARGET=" + target.triple}
+	// The build's arguments and environment; the deps step (DepsLayer)
+	// compiles with the same ones, less the binary's name.
+	release := []string{"build", "--release", "--locked"}
+	cargoArgs := append(slices.Clone(release), "--bin", bin)
+	targetFlag := ""
 	if known {
-		name += " --target " + target.triple
+		targetFlag = " --target " + target.triple
 	}
+	buildEnv := []string{"APPBUILD_BIN=" + bin, "APPBUILD_TARGET=" + target.triple}
 	if !native {
 		// Static: glibc's C runtime linked in.
 		buildEnv = append(buildEnv, "RUSTFLAGS=-C target-feature=+crt-static")
@@ -246,13 +258,43 @@ func (Rust) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 			"AR_"+strings.ReplaceAll(target.triple, "-", "_")+"="+target.gnu+"-ar",
 		)
 	}
+
+	steps = append(steps, rustManifestCopies(s, env.Files)...)
 	steps = append(steps, plan.Step{
-		Name:   name,
+		Name:   "cargo fetch --locked",
+		Origin: depOrigin,
+		Run: &plan.Run{
+			Args:   []string{"sh", "-c", cargoFetch, "cargo-fetch"},
+			Mounts: append(slices.Clone(registry), secrets...),
+		},
+	})
+	buildMounts := append(append(slices.Clone(registry), targetCache), secrets...)
+	if env.DepsLayer {
+		// The compiled dependencies in a layer too: the target directory is
+		// this step's, not a cache mount, so --cache-to exports it and a
+		// fresh CI runner compiles the app alone.
+		steps = append(steps, plan.Step{
+			Name:   "cargo " + strings.Join(release, " ") + targetFlag + " (dependencies)",
+			Origin: depOrigin,
+			Run: &plan.Run{
+				Args:   append([]string{"sh", "-c", cargoDeps, "cargo-deps"}, release...),
+				Env:    buildEnv,
+				Mounts: secrets,
+			},
+		})
+		buildMounts = secrets
+	}
+	steps = append(steps, plan.Step{
+		Name:   "copy source",
+		Origin: []string{"dir", "language"},
+		Copy:   &plan.Copy{Paths: []string{"."}, Dest: rustSrc + "/"},
+	}, plan.Step{
+		Name:   "cargo " + strings.Join(cargoArgs, " ") + targetFlag,
 		Origin: []string{"build"},
 		Run: &plan.Run{
 			Args:   append([]string{"sh", "-c", cargoBuild, "cargo-build"}, cargoArgs...),
 			Env:    buildEnv,
-			Mounts: append(append(slices.Clone(registry), targetCache), secrets...),
+			Mounts: buildMounts,
 		},
 	})
 

@@ -267,8 +267,42 @@ func TestRustDepsLayer(t *testing.T) {
 		t.Errorf("env %v", pl.Stage("build").Env)
 	}
 	for _, m := range buildStep(pl).Mounts {
-		if strings.Contains(m.Target, "registry") {
-			t.Errorf("registry cache mount with DepsLayer: %+v", m)
+		if strings.Contains(m.Target, "registry") || strings.HasSuffix(m.Target, "/target") {
+			t.Errorf("cache mount with DepsLayer: %+v", m)
+		}
+	}
+	// The dependencies compile after the fetch and before the source, with
+	// the build's arguments (less --bin) and environment.
+	var names []string
+	var deps *plan.Run
+	for _, st := range pl.Stage("build").Steps {
+		names = append(names, st.Name)
+		if strings.HasSuffix(st.Name, "(dependencies)") {
+			deps = st.Run
+		}
+	}
+	want := []string{"copy Cargo.toml Cargo.lock", "cargo fetch --locked",
+		"cargo build --release --locked --target x86_64-unknown-linux-gnu (dependencies)",
+		"copy source", "cargo build --release --locked --bin svc --target x86_64-unknown-linux-gnu"}
+	if !slices.Equal(names, want) {
+		t.Fatalf("build steps %q, want %q", names, want)
+	}
+	build := buildStep(pl)
+	if got, want := deps.Args[4:], []string{"build", "--release", "--locked"}; !slices.Equal(got, want) {
+		t.Errorf("deps step's cargo arguments %q, want %q", got, want)
+	}
+	if !slices.Equal(deps.Env, build.Env) || len(deps.Mounts) != 0 {
+		t.Errorf("deps step env %q mounts %+v; the build's env is %q", deps.Env, deps.Mounts, build.Env)
+	}
+	// Without DepsLayer there is no such step: the target directory is a
+	// cache mount.
+	pl, err = profiles.Rust{}.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: amd64, Files: rustFiles()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range pl.Stage("build").Steps {
+		if strings.HasSuffix(st.Name, "(dependencies)") {
+			t.Errorf("a deps step without DepsLayer: %q", st.Name)
 		}
 	}
 }
