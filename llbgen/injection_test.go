@@ -117,15 +117,7 @@ func execOps(t *testing.T, s *spec.Spec) []*pb.ExecOp {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, d := range def.Def {
-			var op pb.Op
-			if err := op.UnmarshalVT(d); err != nil {
-				t.Fatal(err)
-			}
-			if e := op.GetExec(); e != nil {
-				ops = append(ops, e)
-			}
-		}
+		ops = append(ops, execs(t, def)...)
 	}
 	return ops
 }

@@ -280,22 +280,34 @@ func pyFlaskDefinition(t *testing.T, edit func([]byte) []byte) *llb.Definition {
 	return def
 }
 
-func TestSecretsOptionalUnlessRequired(t *testing.T) {
-	def := pyFlaskDefinition(t, func(data []byte) []byte {
-		return bytes.Replace(data, []byte("secrets:\n"), []byte("secrets:\n  - id: netrc\n    required: true\n"), 1)
-	})
-	optional := map[string]bool{}
+// execs are the exec ops of a definition.
+func execs(t *testing.T, def *llb.Definition) []*pb.ExecOp {
+	t.Helper()
+	var out []*pb.ExecOp
 	for _, d := range def.Def {
 		var op pb.Op
 		if err := op.UnmarshalVT(d); err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range op.GetExec().GetMounts() {
+		if e := op.GetExec(); e != nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func TestSecretsOptionalUnlessRequired(t *testing.T) {
+	def := pyFlaskDefinition(t, func(data []byte) []byte {
+		return bytes.Replace(data, []byte("secrets:\n"), []byte("secrets:\n  - id: netrc\n    required: true\n"), 1)
+	})
+	optional := map[string]bool{}
+	for _, e := range execs(t, def) {
+		for _, m := range e.GetMounts() {
 			if so := m.GetSecretOpt(); so != nil {
 				optional[so.ID] = so.Optional
 			}
 		}
-		for _, se := range op.GetExec().GetSecretenv() {
+		for _, se := range e.GetSecretenv() {
 			optional[se.ID] = se.Optional
 		}
 	}
@@ -311,12 +323,8 @@ func TestSecretsOptionalUnlessRequired(t *testing.T) {
 func TestAptCachesLocked(t *testing.T) {
 	def := pyFlaskDefinition(t, func(data []byte) []byte { return data })
 	sharing := map[string]string{}
-	for _, d := range def.Def {
-		var op pb.Op
-		if err := op.UnmarshalVT(d); err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range op.GetExec().GetMounts() {
+	for _, e := range execs(t, def) {
+		for _, m := range e.GetMounts() {
 			if c := m.GetCacheOpt(); c != nil {
 				sharing[c.ID] = c.Sharing.String()
 			}
