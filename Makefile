@@ -25,7 +25,7 @@ test: rig ## Run every test: vet, unit, golden, the examples' own tests, integra
 bench: rig ## Benchmark appbuild against each example's Dockerfile.baseline on a daemon of its own (RUNS=3 for medians and spread)
 	$(WITH_RIG) go run ./cmd/bench -runs $(RUNS) -out bench -readme README.md
 
-# One run: 15 to 27 min on 2 cores after `make rig` (README, "Cost"); three give medians and spread.
+# One run: 16 to 28 min on 2 cores after `make rig` (README, "Cost"); three give medians and spread.
 RUNS ?= 1
 
 .PHONY: unit
