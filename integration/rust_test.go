@@ -323,3 +323,37 @@ func TestRustDepsLayerAcrossDaemons(t *testing.T) {
 	t.Logf("first daemon (cold, exports cache): %.1fs, the deps step compiled %d crates; second daemon (cold, imports, source changed): %.1fs, cargo build compiled %v in %s",
 		a.Wall.Seconds(), len(depCrates), b.Wall.Seconds(), got, v.Completed.Sub(*v.Started).Round(100*time.Millisecond))
 }
+
+// TestRustDepsLayerBuildScript: a manifest that names its build script
+// cannot be compiled against the stub (the script comes with the source),
+// so with APPBUILD_DEPS=layer the deps step says so and the build step
+// compiles the dependencies itself: the build still succeeds.
+func TestRustDepsLayerBuildScript(t *testing.T) {
+	needRig(t)
+	dir := copyDir(t, filepath.Join(repoRoot(t), rustDir))
+	manifest := filepath.Join(dir, "Cargo.toml")
+	data, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = bytes.Replace(data, []byte("publish = false\n"), []byte("publish = false\nbuild = \"build.rs\"\n"), 1)
+	if err := os.WriteFile(manifest, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "build.rs"), []byte("fn main() {\n    println!(\"cargo:rerun-if-changed=build.rs\");\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := mustBuildx(t, nil, "-f", filepath.Join(dir, "app.yaml"), "--platform", "linux/amd64", "-o", "type=cacheonly",
+		"--build-arg", "APPBUILD_DEPS=layer", "--no-cache-filter", "build", dir)
+	deps := rustVertexLog(t, res, res.vertexNamed(t, "[build 4/6] cargo build --release --locked --target x86_64-unknown-linux-gnu (dependencies)").Digest)
+	said := strings.Index(deps, "appbuild: the dependencies were not compiled ahead of the source")
+	if said < 0 {
+		t.Fatalf("the deps step did not say it left the dependencies to the build step; its log:\n%s", tail(deps, 2000))
+	}
+	build := rustVertexLog(t, res, res.vertexNamed(t, "[build 6/6] cargo build --release --locked --bin rust-hello").Digest)
+	compiled := regexp.MustCompile(`Compiling (\S+) v`).FindAllStringSubmatch(build, -1)
+	if len(compiled) < 2 {
+		t.Errorf("the build step compiled %d crates, want the dependencies too; its log:\n%s", len(compiled), tail(build, 2000))
+	}
+	t.Logf("deps step: %q; build step compiled %d crates", strings.TrimSpace(deps[said:]), len(compiled))
+}
