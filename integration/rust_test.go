@@ -183,16 +183,21 @@ func rustSourceChange(t *testing.T, dir string) {
 	if b.Cached {
 		t.Fatal("cargo build was taken from the cache although a .rs file changed")
 	}
-	log := rustVertexLog(t, res, b.Digest)
-	compiled := regexp.MustCompile(`Compiling (\S+) v`).FindAllStringSubmatch(log, -1)
-	var crates []string
-	for _, m := range compiled {
-		crates = append(crates, m[1])
-	}
+	crates := rustCompiled(t, res, b.Digest)
 	if len(crates) != 1 || crates[0] != "rust-hello" {
-		t.Errorf("the rebuild compiled %v, want rust-hello alone; log:\n%s", crates, tail(log, 2000))
+		t.Errorf("the rebuild compiled %v, want rust-hello alone; log:\n%s", crates, tail(rustVertexLog(t, res, b.Digest), 2000))
 	}
 	t.Logf("source change: cargo fetch cached; cargo build compiled %v in %s", crates, b.Completed.Sub(*b.Started).Round(100*time.Millisecond))
+}
+
+// rustCompiled lists the crates Cargo compiled in one vertex, in order.
+func rustCompiled(t *testing.T, res buildxResult, digest string) []string {
+	t.Helper()
+	var crates []string
+	for _, m := range regexp.MustCompile(`Compiling (\S+) v`).FindAllStringSubmatch(rustVertexLog(t, res, digest), -1) {
+		crates = append(crates, m[1])
+	}
+	return crates
 }
 
 // rustVertexLog collects one vertex's log from the rawjson progress.
@@ -282,11 +287,7 @@ func TestRustDepsLayerAcrossDaemons(t *testing.T) {
 		build = "[build 6/6] cargo build --release --locked --bin rust-hello --target x86_64-unknown-linux-gnu"
 	)
 	compiled := func(res buildxResult, step string) []string {
-		var crates []string
-		for _, m := range regexp.MustCompile(`Compiling (\S+) v`).FindAllStringSubmatch(rustVertexLog(t, res, res.vertexNamed(t, step).Digest), -1) {
-			crates = append(crates, m[1])
-		}
-		return crates
+		return rustCompiled(t, res, res.vertexNamed(t, step).Digest)
 	}
 
 	a := buildxResult{rigctl.Buildx(context.Background(), first, nil, append(args, "--cache-to", "type=registry,mode=max,ref="+ref, dir)...)}
@@ -350,10 +351,10 @@ func TestRustDepsLayerBuildScript(t *testing.T) {
 	if said < 0 {
 		t.Fatalf("the deps step did not say it left the dependencies to the build step; its log:\n%s", tail(deps, 2000))
 	}
-	build := rustVertexLog(t, res, res.vertexNamed(t, "[build 6/6] cargo build --release --locked --bin rust-hello").Digest)
-	compiled := regexp.MustCompile(`Compiling (\S+) v`).FindAllStringSubmatch(build, -1)
+	build := res.vertexNamed(t, "[build 6/6] cargo build --release --locked --bin rust-hello").Digest
+	compiled := rustCompiled(t, res, build)
 	if len(compiled) < 2 {
-		t.Errorf("the build step compiled %d crates, want the dependencies too; its log:\n%s", len(compiled), tail(build, 2000))
+		t.Errorf("the build step compiled %d crates, want the dependencies too; its log:\n%s", len(compiled), tail(rustVertexLog(t, res, build), 2000))
 	}
 	t.Logf("deps step: %q; build step compiled %d crates", strings.TrimSpace(deps[said:]), len(compiled))
 }

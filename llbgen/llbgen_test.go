@@ -247,9 +247,6 @@ func dump(t *testing.T, def *llb.Definition) string {
 	return b.String()
 }
 
-// TestSecretsOptionalUnlessRequired: a declared secret that is not given
-// leaves the step to run without it, as in a Dockerfile, unless the spec
-// says it is required.
 // pyFlaskDefinition is the LLB of examples/py-flask for linux/amd64, its
 // spec changed by edit first.
 func pyFlaskDefinition(t *testing.T, edit func([]byte) []byte) *llb.Definition {
@@ -296,6 +293,9 @@ func execs(t *testing.T, def *llb.Definition) []*pb.ExecOp {
 	return out
 }
 
+// TestSecretsOptionalUnlessRequired: a declared secret that is not given
+// leaves the step to run without it, as in a Dockerfile, unless the spec
+// says it is required.
 func TestSecretsOptionalUnlessRequired(t *testing.T) {
 	def := pyFlaskDefinition(t, func(data []byte) []byte {
 		return bytes.Replace(data, []byte("secrets:\n"), []byte("secrets:\n  - id: netrc\n    required: true\n"), 1)

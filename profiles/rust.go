@@ -121,6 +121,13 @@ fi
 if [ -n "$stub" ]; then rm -f src/main.rs && rmdir src 2>/dev/null || true; fi`
 )
 
+// targetLine sets $target, the triple to build for: APPBUILD_TARGET, or the
+// machine's own when it is empty (an ejected Dockerfile builds on each
+// target platform). The deps and build steps share it, so that they
+// compile for the same target and the build finds the dependencies fresh.
+const targetLine = `target=${APPBUILD_TARGET:-$(rustc -vV | sed -n 's/^host: //p')}
+`
+
 // cargoFetch is the fetch step's fixed script.
 const cargoFetch = "set -e\n" + stubStart + "cargo fetch --locked" + stubEnd
 
@@ -133,22 +140,16 @@ const cargoFetch = "set -e\n" + stubStart + "cargo fetch --locked" + stubEnd
 // rebuilds the app. A manifest this cannot build without the source (a
 // build script or a [[bin]] path it names) leaves the dependencies to the
 // build step, and says so.
-const cargoDeps = `set -e
-target=${APPBUILD_TARGET:-$(rustc -vV | sed -n 's/^host: //p')}
-` + stubStart + `if ! cargo "$@" --target "$target"; then
+const cargoDeps = "set -e\n" + targetLine + stubStart + `if ! cargo "$@" --target "$target"; then
   echo 'appbuild: the dependencies were not compiled ahead of the source (see above); the build step compiles them' >&2
 fi` + stubEnd
 
 // cargoBuild is the build step's fixed script (arguments are cargo's, the
 // binary's name comes in APPBUILD_BIN and the target in APPBUILD_TARGET,
-// never as shell text): fresh source times, the build for the target (the
-// machine's own when APPBUILD_TARGET is empty, as in an ejected Dockerfile,
-// which builds on each target platform), and the binary copied out of the
-// target cache mount. With --target, RUSTFLAGS reach only the target's
+// never as shell text): fresh source times, the build for the target
+// (targetLine), and the binary copied out of the target directory. With --target, RUSTFLAGS reach only the target's
 // code, not build scripts and procedural macros, which run on the builder.
-const cargoBuild = `set -e
-target=${APPBUILD_TARGET:-$(rustc -vV | sed -n 's/^host: //p')}
-find . -path ./target -prune -o -type f -exec touch -c -- {} +
+const cargoBuild = "set -e\n" + targetLine + `find . -path ./target -prune -o -type f -exec touch -c -- {} +
 cargo "$@" --target "$target"
 mkdir -p /out
 cp -- "target/$target/release/$APPBUILD_BIN" "/out/$APPBUILD_BIN"`
