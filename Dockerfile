@@ -38,6 +38,10 @@ RUN --mount=type=cache,target=/root/.cache/go-build \
 FROM scratch
 COPY --from=build /out/frontend /bin/frontend
 COPY --from=probe /probes /probes
+# The source revision the image was built from (integration/rig/revision.sh in the
+# rig; a release passes its commit). The tests check it is their own tree's.
+ARG APPBUILD_REVISION=unknown
+LABEL org.opencontainers.image.revision="${APPBUILD_REVISION}"
 # The frontend needs no network: it only talks to BuildKit over the gateway.
 LABEL moby.buildkit.frontend.network.none="true"
 LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"

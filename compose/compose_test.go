@@ -1,7 +1,14 @@
 package compose_test
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/loader"
@@ -46,16 +53,7 @@ func generate(t *testing.T, src string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	linux := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
-	p, err := profiles.Go{}.Plan(s, profiles.Env{BuildPlatform: linux, TargetPlatform: linux, Files: testfiles.Map{"go.mod": "module x\ngo 1.26\n"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := compose.Generate(s, p, "registry.example.com/shop:1.0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return generateImage(t, s, "registry.example.com/shop:1.0")
 }
 
 func load(t *testing.T, data []byte) *types.Project {
@@ -129,5 +127,129 @@ func TestValidateRejects(t *testing.T) {
 		if err := compose.Validate([]byte(b)); err == nil {
 			t.Errorf("Validate accepted:\n%s", b)
 		}
+	}
+}
+
+// hard are values with everything compose's loader reads: interpolation
+// ($, $$, ${...}), YAML syntax, and characters YAML quotes.
+var hard = []string{
+	"$HOME", "a$$b", "${NOPE:?boom}", "${X:-d}", "$", "$$", "$$$", "$1", "${}", "a $ b", `\$HOME`,
+	"~", "~/x", "", " ", "true", "null", "0x1F", "- x", "a: b", "#c", "&a", "*a", "!t", "%p", "{x}", "[x]",
+	`"`, `'`, `\`, "line\nbreak", "\ttab", "naïve ☃", "\u2028", "\ufeff", "<<", "---",
+}
+
+// TestValuesLoadLiteral: every spec value compose carries (the app's env
+// and healthcheck, a service's env, secret file and volume) loads, with
+// compose-go interpolating from an environment that has HOME and X set,
+// as the spec's own bytes.
+func TestValuesLoadLiteral(t *testing.T) {
+	for i, v := range hard {
+		appEnv, exec := v, v
+		if strings.ContainsAny(v, "\n\u2028") {
+			appEnv = "no line breaks in the app's env"
+		}
+		file, vol := "./s/"+v, "/data/"+v
+		if strings.ContainsAny(v, "\n\\\u2028\ufeff") || v == "" || v == " " {
+			file, vol = "./s/x", "/data/x" // refused as paths by spec
+		}
+		src := fmt.Sprintf("name: app\nlanguage: go\nport: 8080\nenv:\n  V: %s\nhealthcheck:\n  exec: [/app/app, %s]\n"+
+			"services:\n  db:\n    image: postgres:17\n    env:\n      V: %s\n    secrets:\n      pw: %s\n    volume: %s\n",
+			strconv.Quote(appEnv), strconv.Quote(exec), strconv.Quote(v), strconv.Quote(file), strconv.Quote(vol))
+		s, err := spec.Parse("app.yaml", []byte(src))
+		if err != nil {
+			if strings.Contains(err.Error(), "glob character") || strings.Contains(err.Error(), "mount options") {
+				continue
+			}
+			t.Fatalf("%d %q: %v", i, v, err)
+		}
+		out := generateSpec(t, s)
+		dir := t.TempDir()
+		p, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
+			WorkingDir:  dir,
+			ConfigFiles: []types.ConfigFile{{Filename: "compose.yaml", Content: out}},
+			Environment: types.Mapping{"HOME": "/root", "X": "x", "NOPE": "set"},
+		}, func(o *loader.Options) { o.SetProjectName("test", false) })
+		if err != nil {
+			t.Fatalf("%q: compose-go: %v\n%s", v, err, out)
+		}
+		app, db := p.Services["app"], p.Services["db"]
+		got := []string{*app.Environment["V"], app.HealthCheck.Test[2], *db.Environment["V"], p.Secrets["pw"].File, db.Volumes[0].Target}
+		want := []string{appEnv, exec, v, filepath.Join(dir, s.Services["db"].Secrets["pw"]), s.Services["db"].Volume}
+		if !slices.Equal(got, want) {
+			t.Errorf("%q loads as %q, want %q", v, got, want)
+		}
+	}
+}
+
+func generateSpec(t *testing.T, s *spec.Spec) []byte {
+	t.Helper()
+	return generateImage(t, s, "registry.example.com/app:1.0")
+}
+
+// generateImage plans a Go app for linux/amd64 and writes its compose file
+// with the app's image named image.
+func generateImage(t *testing.T, s *spec.Spec, image string) []byte {
+	t.Helper()
+	linux := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+	p, err := profiles.Go{}.Plan(s, profiles.Env{BuildPlatform: linux, TargetPlatform: linux, Files: testfiles.Map{"go.mod": "module x\ngo 1.26\n"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := compose.Generate(s, p, image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestNamesLoad: a name with a dot, which spec allows, is a compose
+// project and service name compose-go loads.
+func TestNamesLoad(t *testing.T) {
+	s, err := spec.Parse("app.yaml", []byte("name: my.app\nlanguage: go\nport: 8080\nservices:\n  the.db:\n    image: postgres:17\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := load(t, generateSpec(t, s)); len(p.Services) != 2 {
+		t.Errorf("services %v", p.ServiceNames())
+	}
+}
+
+// TestExampleComposeFiles: every example's compose.yaml is its golden
+// examples/*/want/compose.yaml (go test ./compose -update accepts a change
+// after reading its diff), planned as the frontend plans the compose
+// target (for the build platform), with the image named as it names it.
+func TestExampleComposeFiles(t *testing.T) {
+	specs, _ := filepath.Glob("../examples/*/app.yaml")
+	if len(specs) == 0 {
+		t.Fatal("no examples")
+	}
+	amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+	for _, file := range specs {
+		dir := filepath.Dir(file)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			src, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := spec.Parse("app.yaml", src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			profile, err := profiles.Get(s.Language)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := profile.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: amd64, Files: testfiles.Dir(filepath.Join(dir, s.Dir))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			image := cmp.Or(s.Image, s.Name)
+			out, err := compose.Generate(s, p, image)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden.Check(t, filepath.Join(dir, "want", "compose.yaml"), out)
+			load(t, out)
+		})
 	}
 }

@@ -3,12 +3,14 @@ package eject_test
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	"github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/org/appbuild/eject"
@@ -19,13 +21,21 @@ import (
 	"github.com/org/appbuild/spec"
 )
 
+// fakePins pins every base image to a digest made from its reference, as
+// the frontend pins them with the registry's.
+func fakePins(p *plan.Plan) map[string]string {
+	pins := map[string]string{}
+	for _, st := range p.Stages {
+		if st.From.Image != "" {
+			pins[st.From.Image] = digest.FromString(st.From.Image).String()
+		}
+	}
+	return pins
+}
+
 func ejectExample(t *testing.T, src string) []byte {
 	t.Helper()
-	pins := map[string]string{
-		"docker.io/library/golang:1.26":             "sha256:1111111111111111111111111111111111111111111111111111111111111111",
-		"gcr.io/distroless/static-debian13:nonroot": "sha256:2222222222222222222222222222222222222222222222222222222222222222",
-	}
-	_, out := ejectWith(t, profiles.Go{}, src, "../examples/go-hello", pins)
+	_, out := ejectWith(t, profiles.Go{}, src, "../examples/go-hello", nil)
 	return out
 }
 
@@ -45,6 +55,9 @@ func ejectWith(t *testing.T, profile profiles.Profile, src, dir string, pins map
 	if err != nil {
 		t.Fatal(err)
 	}
+	if pins == nil {
+		pins = fakePins(p)
+	}
 	out, err := eject.Dockerfile(p, pins, "app.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -52,38 +65,92 @@ func ejectWith(t *testing.T, profile profiles.Profile, src, dir string, pins map
 	return p, out
 }
 
-func TestGoHelloDockerfile(t *testing.T) {
+// TestExampleDockerfiles: every example ejects to its golden
+// examples/*/want/Dockerfile (run go test ./eject -update to accept a
+// change after reading its diff), which BuildKit's parser reads with no
+// warning and which reads back as the example's plan (Dockerfile checks
+// that itself; Check here says so again).
+func TestExampleDockerfiles(t *testing.T) {
+	forEachExample(t, func(t *testing.T, dir, src string, s *spec.Spec, profile profiles.Profile) {
+		p, out := ejectWith(t, profile, src, filepath.Join(dir, s.Dir), nil)
+		golden.Check(t, filepath.Join(dir, "want", "Dockerfile"), out)
+		if err := eject.Check(p, fakePins(p), out); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+// forEachExample calls f in a subtest per example with its directory,
+// spec (as text and parsed) and profile.
+func forEachExample(t *testing.T, f func(t *testing.T, dir, src string, s *spec.Spec, profile profiles.Profile)) {
+	specs, _ := filepath.Glob("../examples/*/app.yaml")
+	if len(specs) == 0 {
+		t.Fatal("no examples")
+	}
+	for _, file := range specs {
+		dir := filepath.Dir(file)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			src, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := spec.Parse("app.yaml", src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			profile, err := profiles.Get(s.Language)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f(t, dir, string(src), s, profile)
+		})
+	}
+}
+
+// TestDepsLayerDockerfiles: with APPBUILD_DEPS=layer (downloaded and
+// compiled dependencies in layers) every example still ejects to a file
+// that reads back as its plan; Rust's dependency step has an environment
+// and steps after it, so its stage goes on in a second one.
+func TestDepsLayerDockerfiles(t *testing.T) {
+	forEachExample(t, func(t *testing.T, dir, _ string, s *spec.Spec, profile profiles.Profile) {
+		p, err := profile.Plan(s, profiles.Env{BuildPlatform: ocispecs.Platform{OS: "linux", Architecture: "amd64"},
+			TargetPlatform: eject.TargetPlatform, Files: testfiles.Dir(filepath.Join(dir, s.Dir)), DepsLayer: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := eject.Dockerfile(p, fakePins(p), "app.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Language == "rust" && !strings.Contains(string(out), "AS build--1\n") {
+			t.Errorf("the build stage does not go on after the dependency step:\n%s", out)
+		}
+	})
+}
+
+// TestStepEnvStaysInItsStep: go build's GOOS and GOARCH are ARGs of the
+// build stage, for its last step: the test stage built FROM it sees none of
+// them, as in the LLB, where they are that one exec's environment.
+func TestStepEnvStaysInItsStep(t *testing.T) {
 	src, err := os.ReadFile("../examples/go-hello/app.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := ejectExample(t, string(src))
-	golden.Check(t, "testdata/go-hello.Dockerfile", out)
-
-	// BuildKit's own parser reads it, with no warnings, into build, test, probe and runtime stages; runtime last, so it is the default target.
-	ast, err := parser.Parse(bytes.NewReader(out))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ast.Warnings) > 0 {
-		t.Errorf("parser warnings: %+v", ast.Warnings)
-	}
-	stages, _, err := instructions.Parse(ast.AST, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(stages) != 4 || stages[1].Name != "test" || stages[3].Name != "runtime" {
-		t.Fatalf("stages = %d", len(stages))
-	}
-	for _, want := range []string{
-		"FROM --platform=$BUILDPLATFORM docker.io/library/golang:1.26@sha256:1111",
-		"RUN --mount=type=cache,id=appbuild-go-mod,target=/go/pkg/mod",
-		"USER 65532:65532",
-		`HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 CMD ["/app/appbuild-probe","http://127.0.0.1:8080/healthz"]`,
-		`ENTRYPOINT ["/app/hello"]`,
-	} {
-		if !strings.Contains(string(out), want) {
-			t.Errorf("Dockerfile lacks %q", want)
+	stages := parseStages(t, ejectExample(t, string(src)))
+	for _, st := range stages {
+		for _, cmd := range st.Commands {
+			switch c := cmd.(type) {
+			case *instructions.EnvCommand:
+				for _, kv := range c.Env {
+					if strings.HasPrefix(kv.Key, "GO") && kv.Key != "GOFLAGS" || kv.Key == "CGO_ENABLED" {
+						t.Errorf("stage %s: ENV %s lasts beyond its step", st.Name, kv.Key)
+					}
+				}
+			case *instructions.ArgCommand:
+				if st.Name == "test" {
+					t.Errorf("stage test declares ARG %v", c.Args)
+				}
+			}
 		}
 	}
 }
@@ -154,12 +221,16 @@ func TestPyUVDockerfile(t *testing.T) {
 	if !bytes.Contains(want, []byte("starlette==0.46.1 --hash=sha256:")) {
 		t.Fatalf("no requirements from uv.lock in the plan:\n%s", want)
 	}
-	stages := parseStages(t, out)
 	var got []string
-	for _, cmd := range stages[0].Commands {
-		if c, ok := cmd.(*instructions.CopyCommand); ok {
-			for _, f := range c.SourceContents {
-				got = append(got, f.Data)
+	for _, st := range parseStages(t, out) {
+		if !strings.HasPrefix(st.Name, "build") {
+			continue
+		}
+		for _, cmd := range st.Commands {
+			if c, ok := cmd.(*instructions.CopyCommand); ok {
+				for _, f := range c.SourceContents {
+					got = append(got, f.Data)
+				}
 			}
 		}
 	}
@@ -185,8 +256,23 @@ func TestBinaryWriteRefused(t *testing.T) {
 			Write: &plan.Write{Path: "/app/appbuild-probe", Data: data, Mode: 0o755},
 		}}}}}
 		_, err := eject.Dockerfile(p, nil, "app.yaml")
-		if err == nil || !strings.Contains(err.Error(), "cannot eject /app/appbuild-probe: it is binary data") {
+		if err == nil || !strings.Contains(err.Error(), "cannot eject: /app/appbuild-probe is binary data") {
 			t.Errorf("%q: err = %v, want binary data refused", data, err)
 		}
+	}
+}
+
+// TestStepEnvOverStageEnvRefused: an ARG cannot override a variable its
+// stage's ENV sets, so a plan whose step does is not ejected as if it did.
+func TestStepEnvOverStageEnvRefused(t *testing.T) {
+	p := &plan.Plan{Final: "test", Stages: []plan.Stage{
+		{Name: "build", From: plan.Base{Image: "docker.io/library/debian:trixie-slim"}, Env: []string{"PATH=/bin"},
+			Steps: []plan.Step{{Name: "true", Run: &plan.Run{Args: []string{"true"}}}}},
+		{Name: "test", From: plan.Base{Stage: "build"},
+			Steps: []plan.Step{{Name: "env", Run: &plan.Run{Args: []string{"env"}, Env: []string{"PATH=/venv/bin"}}}}},
+	}, Image: plan.Image{User: "0", Entrypoint: []string{"true"}}}
+	_, err := eject.Dockerfile(p, nil, "app.yaml")
+	if err == nil || !strings.Contains(err.Error(), "a step sets PATH, which the stage's ENV sets") {
+		t.Errorf("err = %v", err)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/moby/buildkit/client/llb"
-	"github.com/moby/buildkit/client/llb/sourceresolver"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -51,14 +50,14 @@ func (b *builder) buildEject(ctx context.Context) (*gwclient.Result, error) {
 		if ref == "" || pins[ref] != "" {
 			continue
 		}
-		_, dgst, _, err := b.c.ResolveImageConfig(ctx, ref, sourceresolver.Opt{
-			LogName:  "[internal] pin " + ref,
-			ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &native, ResolveMode: b.bc.ImageResolveMode.String()},
-		})
+		// The Dockerfile names the plan's images, so it pins those, not
+		// a --build-context replacement (which applies again when the
+		// Dockerfile is built).
+		img, err := b.pins.Registry(ctx, ref, native)
 		if err != nil {
 			return nil, fmt.Errorf("pin %s: %w", ref, err)
 		}
-		pins[ref] = dgst.String()
+		pins[ref] = img.Digest.String()
 	}
 	dockerfile, err := eject.Dockerfile(p, pins, b.src.Filename)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/org/appbuild/llbgen"
+	"github.com/org/appbuild/pin"
 	"github.com/org/appbuild/plan"
 	"github.com/org/appbuild/profiles"
 	"github.com/org/appbuild/spec"
@@ -60,7 +61,8 @@ func Build(ctx context.Context, c gwclient.Client) (res *gwclient.Result, err er
 	if err != nil {
 		return nil, err
 	}
-	b := &builder{c: c, bc: bc, spec: s, src: src, epoch: epoch}
+	b := &builder{c: c, bc: bc, spec: s, src: src, epoch: epoch,
+		pins: pin.New(c, pin.DockerUI(bc, c.BuildOpts().Opts), bc.ImageResolveMode)}
 	if res, handled, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
 		ListTargets: func(ctx context.Context) (*targets.List, error) { return listTargets(), nil },
 		Outline:     b.outline,
@@ -89,6 +91,9 @@ type builder struct {
 	files *appFiles
 	// epoch is SOURCE_DATE_EPOCH, when given.
 	epoch *time.Time
+	// pins resolves every image the request uses (base images, eject pins,
+	// the scanner), named contexts first, each image once.
+	pins *pin.Resolver
 }
 
 // load reads the app's manifests and settles the language: a spec without
@@ -161,8 +166,7 @@ func (b *builder) generate(ctx context.Context, pl *plan.Plan, target ocispecs.P
 		BuildPlatform:  b.bc.BuildPlatforms[0],
 		TargetPlatform: target,
 		Context:        *appCtx,
-		Resolver:       b.c,
-		ResolveMode:    b.bc.ImageResolveMode,
+		Pins:           b.pins,
 		SourceMap:      b.src.SourceMap,
 		Where:          b.spec.Where,
 		CacheNamespace: b.bc.CacheIDNamespace,

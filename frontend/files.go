@@ -11,21 +11,14 @@ import (
 	"github.com/moby/buildkit/frontend/dockerui"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 
+	"github.com/org/appbuild/profiles"
 	"github.com/org/appbuild/spec"
 )
 
-// manifests are the files a profile may read to plan a build: dependency
-// manifests, lock files and version pins. Only these are transferred to
-// plan the build, not the whole context.
-var manifests = []string{
-	"go.mod", "go.sum",
-	"package.json", "package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock", ".nvmrc", ".node-version",
-	".npmrc", ".yarnrc", ".yarnrc.yml", "pnpm-workspace.yaml", ".pnpmfile.cjs",
-	"pyproject.toml", "poetry.lock", "uv.lock", "pdm.lock", "requirements.txt", ".python-version",
-	"pom.xml", "build.gradle", "build.gradle.kts", ".java-version", "settings.gradle", "settings.gradle.kts", "gradle.properties", "gradle/libs.versions.toml", ".mvn/maven.config", ".mvn/jvm.config", ".mvn/extensions.xml",
-	"Cargo.toml", "Cargo.lock", "rust-toolchain.toml", "rust-toolchain", ".cargo/config.toml",
-	"index.html",
-}
+// manifests are the files a profile may read to plan a build, as the
+// languages declare them. Only these are transferred to plan the build,
+// not the whole context.
+var manifests = profiles.ManifestFiles()
 
 // appFiles serves the app's manifests from a solved reference.
 type appFiles struct {

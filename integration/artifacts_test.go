@@ -3,7 +3,6 @@ package integration
 import (
 	"os"
 	"path/filepath"
-	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -12,7 +11,7 @@ import (
 )
 
 func TestComposeTarget(t *testing.T) {
-	needRig(t)
+	needTier(t, "go")
 	hello := filepath.Join(repoRoot(t), "examples", "go-hello")
 	out := t.TempDir()
 	mustBuildx(t, nil, "-f", filepath.Join(hello, "app.yaml"), "--target", "compose", "-o", out, hello)
@@ -28,43 +27,6 @@ func TestComposeTarget(t *testing.T) {
 			t.Errorf("compose.yaml lacks %q:\n%s", want, data)
 		}
 	}
-}
-
-// TestEjectedDockerfileBuildsTheSameImage: the Dockerfile target, built by
-// the plain Dockerfile frontend, gives an image with the same files, user,
-// entrypoint, ports and healthcheck as appbuild's.
-func TestEjectedDockerfileBuildsTheSameImage(t *testing.T) {
-	needRig(t)
-	hello := copyDir(t, filepath.Join(repoRoot(t), "examples", "go-hello"))
-	mustBuildx(t, nil, "-f", filepath.Join(hello, "app.yaml"), "--target", "dockerfile", "-o", hello, hello)
-	for _, f := range []string{"Dockerfile", ".dockerignore"} {
-		if _, err := os.Stat(filepath.Join(hello, f)); err != nil {
-			t.Fatalf("eject wrote no %s: %v", f, err)
-		}
-	}
-
-	ours := filepath.Join(t.TempDir(), "appbuild.tar")
-	theirs := filepath.Join(t.TempDir(), "dockerfile.tar")
-	mustBuildx(t, nil, "-f", filepath.Join(hello, "app.yaml"), "--platform", "linux/amd64", "-o", "type=oci,dest="+ours, hello)
-	// No syntax line in the ejected file: BuildKit's built-in Dockerfile
-	// frontend builds it.
-	mustBuildx(t, nil, "-f", filepath.Join(hello, "Dockerfile"), "--platform", "linux/amd64", "-o", "type=oci,dest="+theirs, hello)
-
-	a, b := readOCI(t, ours), readOCI(t, theirs)
-	ca, cb := a.Config(t, "linux/amd64").Config, b.Config(t, "linux/amd64").Config
-	same := func(what string, x, y any) {
-		if !reflect.DeepEqual(x, y) {
-			t.Errorf("%s differs: appbuild %v, Dockerfile %v", what, x, y)
-		}
-	}
-	same("user", ca.User, cb.User)
-	same("entrypoint", ca.Entrypoint, cb.Entrypoint)
-	same("cmd", ca.Cmd, cb.Cmd)
-	same("exposed ports", ca.ExposedPorts, cb.ExposedPorts)
-	same("healthcheck", ca.Healthcheck, cb.Healthcheck)
-	same("workdir", ca.WorkingDir, cb.WorkingDir)
-	same("env", sorted(ca.Env), sorted(cb.Env))
-	same("files", fileSummary(a.Files(t, "linux/amd64")), fileSummary(b.Files(t, "linux/amd64")))
 }
 
 func sorted(s []string) []string {
@@ -86,7 +48,7 @@ func fileSummary(files map[string]file) []string {
 }
 
 func TestTestTarget(t *testing.T) {
-	needRig(t)
+	needTier(t, "go")
 	hello := copyDir(t, filepath.Join(repoRoot(t), "examples", "go-hello"))
 	res := mustBuildx(t, nil, testTargetArgs(hello)...)
 	if !strings.Contains(res.Stderr, "ok  \texample.com/go-hello/cmd/hello") && !strings.Contains(res.Stderr, "ok   example.com/go-hello/cmd/hello") {

@@ -2,11 +2,13 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/org/appbuild/integration/rigctl"
 )
@@ -32,8 +34,20 @@ type buildxResult struct{ rigctl.Result }
 // what BuildKit reports, not what a timer suggests.
 func buildx(t *testing.T, env []string, args ...string) buildxResult {
 	t.Helper()
-	return buildxResult{rigctl.Buildx(context.Background(), builderName, env, args...)}
+	ctx, cancel := context.WithTimeout(context.Background(), buildxLimit)
+	defer cancel()
+	res := buildxResult{rigctl.Buildx(ctx, builderName, env, args...)}
+	if ctx.Err() != nil {
+		res.Err = fmt.Errorf("no result within %s, stopped: %w", buildxLimit, res.Err)
+	}
+	return res
 }
+
+// buildxLimit bounds one build, far above the slowest (an arm64 build under
+// emulation takes minutes): a build that hangs fails its test instead of
+// the whole run's timeout taking every other test with it. (Seen: cargo
+// under qemu-user, a forked child stuck at 0% CPU for 40 minutes.)
+const buildxLimit = 30 * time.Minute
 
 // mustBuildx fails the test when the build fails, showing its output.
 func mustBuildx(t *testing.T, env []string, args ...string) buildxResult {

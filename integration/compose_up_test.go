@@ -222,7 +222,7 @@ func composeApp(t *testing.T, c *composeEnv) (app string, files []string, port s
 // service_healthy), then the app turns healthy itself, serves, reaches redis
 // by name on the internal network, and runs as the file says.
 func TestComposeUpAppHealthyAfterDatabase(t *testing.T) {
-	needRig(t)
+	needTier(t, "compose")
 	c := startPodmanAPI(t)
 	_, files, port := composeApp(t, c)
 	app, cache := c.project+"-hello-1", c.project+"-cache-1"
@@ -343,7 +343,7 @@ func TestComposeUpAppHealthyAfterDatabase(t *testing.T) {
 // fail (the override points redis-cli at a closed port), compose never
 // starts the app: depends_on: service_healthy is what orders them.
 func TestComposeUpWaitsForHealthyDatabase(t *testing.T) {
-	needRig(t)
+	needTier(t, "compose")
 	c := startPodmanAPI(t)
 	_, files, _ := composeApp(t, c)
 	broken := filepath.Join(c.dir, "project", "compose.broken-cache.yaml")

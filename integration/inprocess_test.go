@@ -22,7 +22,27 @@ import (
 // and a Go error value to inspect. It returns the frontend's result.
 func inProcess(t *testing.T, dir, filename string, attrs map[string]string) (*gwclient.Result, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	return runInProcess(t, dir, filename, attrs, 5*time.Minute, nil)
+}
+
+// inspectInProcess runs frontend.Build in the test binary, like inProcess,
+// and hands its result to inspect while the build's references are alive
+// (they go with the build), so the image's files can be read without an
+// export.
+func inspectInProcess(t *testing.T, dir string, attrs map[string]string, inspect func(context.Context, gwclient.Client, *gwclient.Result)) {
+	t.Helper()
+	if _, err := runInProcess(t, dir, "app.yaml", attrs, 15*time.Minute, inspect); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runInProcess runs frontend.Build in the test binary with the build's
+// files in dir, and calls inspect (when given) on the result inside the
+// build.
+func runInProcess(t *testing.T, dir, filename string, attrs map[string]string, within time.Duration,
+	inspect func(context.Context, gwclient.Client, *gwclient.Result)) (*gwclient.Result, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
 	c, err := bkclient.New(ctx, os.Getenv("BUILDKIT_HOST"))
 	if err != nil {
@@ -49,6 +69,9 @@ func inProcess(t *testing.T, dir, filename string, attrs map[string]string) (*gw
 	_, err = c.Build(ctx, opt, "", func(ctx context.Context, gc gwclient.Client) (*gwclient.Result, error) {
 		r, err := frontend.Build(ctx, gc)
 		res = r
+		if err == nil && inspect != nil {
+			inspect(ctx, gc, r)
+		}
 		return r, err
 	}, ch)
 	return res, err
@@ -74,7 +97,7 @@ func writeApp(t *testing.T, files map[string]string) string {
 // source attached (file, language, content, line), which is what lets
 // docker buildx build print the offending line.
 func TestSpecErrorCarriesSourceMap(t *testing.T) {
-	needRig(t)
+	needTier(t, "go")
 	src := "# syntax=org/appbuild\nname: hello\nlangauge: go\nport: 99999\n"
 	dir := writeApp(t, map[string]string{"app.yaml": src})
 	_, err := inProcess(t, dir, "app.yaml", nil)
@@ -108,7 +131,7 @@ func TestSpecErrorCarriesSourceMap(t *testing.T) {
 
 // TestTargetsSubrequest: --call targets answers from the target table.
 func TestTargetsSubrequest(t *testing.T) {
-	needRig(t)
+	needTier(t, "go")
 	dir := filepath.Join(repoRoot(t), "examples", "go-hello")
 	res, err := inProcess(t, dir, "app.yaml", map[string]string{"requestid": "frontend.targets"})
 	if err != nil {
@@ -132,7 +155,7 @@ func TestTargetsSubrequest(t *testing.T) {
 // TestSymlinkLeavingContextRefused: a dir that is a symlink out of the
 // context is refused with the spec line, not a confusing "not found".
 func TestSymlinkLeavingContextRefused(t *testing.T) {
-	needRig(t)
+	needTier(t, "go")
 	outside := writeApp(t, map[string]string{"go.mod": "module x\n"})
 	dir := writeApp(t, map[string]string{"app.yaml": "# syntax=org/appbuild\nname: app\nlanguage: go\ndir: app\n"})
 	if err := os.Symlink(outside, filepath.Join(dir, "app")); err != nil {
@@ -147,7 +170,7 @@ func TestSymlinkLeavingContextRefused(t *testing.T) {
 // TestDirInsideContextAccepted: the same spec with a real sub-directory
 // loads (a monorepo layout), so the symlink check cannot fire on everything.
 func TestDirInsideContextAccepted(t *testing.T) {
-	needRig(t)
+	needTier(t, "go")
 	dir := writeApp(t, map[string]string{
 		"app.yaml":             "# syntax=org/appbuild\nname: app\nlanguage: go\ndir: services/app\n",
 		"services/app/go.mod":  "module x\n\ngo 1.26\n",

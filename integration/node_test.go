@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/sha1"
 	"crypto/sha512"
-	"debug/elf"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -29,8 +28,8 @@ import (
 type nodeExample struct {
 	// name is the app's name; dir its directory in the repository.
 	name, dir string
-	// main is the file the entrypoint runs; answer is in the body of GET /.
-	main, answer string
+	// answer is in the body of GET /.
+	answer string
 	// install and prodInstall are the dependency installs' vertex names
 	// (prefixes): the development install in deps, the production one.
 	install, prodInstall string
@@ -43,11 +42,11 @@ type nodeExample struct {
 }
 
 var nodeExamples = []nodeExample{{
-	name: "node-express", dir: "examples/node-express", main: "/app/server.js", answer: "hello from appbuild (express)",
+	name: "node-express", dir: "examples/node-express", answer: "hello from appbuild (express)",
 	install: "[deps 2/2] npm ci --no-audit", prodInstall: "[prod-deps 2/2] npm ci --omit=dev",
 	prodDeps: []string{"express", "helmet"}, source: "app.js",
 }, {
-	name: "node-pnpm", dir: "examples/node-pnpm", main: "/app/dist/server.js", answer: "hello from appbuild (fastify, built with pnpm)",
+	name: "node-pnpm", dir: "examples/node-pnpm", answer: "hello from appbuild (fastify, built with pnpm)",
 	install: "[deps 3/3] pnpm install --frozen-lockfile --store", prodInstall: "[prod-deps 3/3] pnpm install --frozen-lockfile --prod",
 	build:    "[build 2/2] pnpm run build",
 	prodDeps: []string{"fastify"}, devOnly: []string{"typescript", "@types/node"}, source: "src/app.ts",
@@ -95,7 +94,7 @@ func nodeToken(t *testing.T) string {
 // platform its production install runs under emulation: the test covers
 // that path too.
 var nodeYarnBerry = nodeExample{
-	name: "node-yarn-berry", dir: "integration/testdata/node-yarn-berry", main: "/app/server.js",
+	name: "node-yarn-berry", dir: "integration/testdata/node-yarn-berry",
 	answer:  "hello from appbuild (yarn berry), up 1m",
 	install: "[deps 3/3] /opt/yarn-berry/bin/yarn install --immutable", prodInstall: "[prod-deps 3/3] /opt/yarn-berry/bin/yarn workspaces focus",
 	prodDeps: []string{"ms"}, devOnly: []string{"is-number"}, source: "server.js",
@@ -103,7 +102,7 @@ var nodeYarnBerry = nodeExample{
 
 // TestNodeYarnBerry gives the Yarn berry app the examples' checks.
 func TestNodeYarnBerry(t *testing.T) {
-	needRig(t)
+	needTier(t, "node")
 	nodeCheckExample(t, nodeYarnBerry)
 }
 
@@ -137,7 +136,7 @@ func nodeWithSecret(t *testing.T, app string) (dir, secretFile, token string) {
 // podman read-only, rebuilds after a source-only change, and runs the test
 // target.
 func TestNodeExamples(t *testing.T) {
-	needRig(t)
+	needTier(t, "node")
 	for _, ex := range nodeExamples {
 		t.Run(ex.name, func(t *testing.T) { nodeCheckExample(t, ex) })
 	}
@@ -187,7 +186,6 @@ func nodeCheckExample(t *testing.T, ex nodeExample) {
 		t.Error("the grep found not even the image's title label: it cannot be trusted")
 	}
 
-	t.Run("podman", func(t *testing.T) { nodeRunInPodman(t, ex, dir, secretArg) })
 	t.Run("source change", func(t *testing.T) { nodeSourceChange(t, ex, dir, secretArg) })
 	t.Run("test target", func(t *testing.T) {
 		res := mustBuildx(t, nil, testTargetArgs(dir, "--secret", secretArg)...)
@@ -197,53 +195,16 @@ func nodeCheckExample(t *testing.T, ex nodeExample) {
 	})
 }
 
-// nodeCheckImage checks one platform's image: config, no shell, no package
-// manager, app files owned by root, production dependencies only, and
-// native files only for the platform.
+// nodeCheckImage checks what is Node's own in one platform's image (the
+// contract is TestExampleContract's): no package manager as a package,
+// production dependencies only.
 func nodeCheckImage(t *testing.T, ex nodeExample, img *ociLayout, platform string) {
-	c := img.Config(t, platform).Config
-	if c.User != "65532:65532" {
-		t.Errorf("user = %q, want 65532:65532", c.User)
-	}
-	if got := strings.Join(c.Entrypoint, " "); got != "/nodejs/bin/node "+ex.main {
-		t.Errorf("entrypoint = %q, want /nodejs/bin/node %s", got, ex.main)
-	}
-	if c.Healthcheck == nil || strings.Join(c.Healthcheck.Test, " ") != "CMD /app/appbuild-probe http://127.0.0.1:8080/healthz" {
-		t.Errorf("healthcheck = %+v", c.Healthcheck)
-	}
-	if got := c.Labels["org.opencontainers.image.base.name"]; got != "gcr.io/distroless/nodejs24-debian13:nonroot" {
-		t.Errorf("base image = %q", got)
-	}
-	if !slices.Contains(c.Env, "NODE_ENV=production") || !slices.Contains(c.Env, "PORT=8080") {
-		t.Errorf("env = %v", c.Env)
-	}
-
 	files := img.Files(t, platform)
-	if _, ok := files["/nodejs/bin/node"]; !ok {
-		t.Fatal("no /nodejs/bin/node in the image")
-	}
-	for _, sh := range []string{"/bin/sh", "/bin/bash", "/bin/dash", "/usr/bin/sh", "/usr/bin/bash", "/usr/bin/dash", "/busybox/sh", "/bin/busybox"} {
-		if _, ok := files[sh]; ok {
-			t.Errorf("runtime image has a shell: %s", sh)
-		}
-	}
-	// Package managers: npm, corepack, pnpm or yarn as packages (npm would
-	// be in /nodejs/lib/node_modules/npm), or any of their commands or apt's
-	// in a bin directory.
-	commands := []string{"npm", "npx", "corepack", "pnpm", "pnpx", "yarn", "yarnpkg", "apt", "apt-get", "dpkg"}
 	for p := range files {
 		for _, m := range []string{"npm", "corepack", "pnpm", "yarn"} {
 			if strings.Contains(p+"/", "/node_modules/"+m+"/") {
 				t.Errorf("runtime image has a package manager: %s", p)
 			}
-		}
-		if strings.Contains(p, "/bin/") && slices.Contains(commands, filepath.Base(p)) {
-			t.Errorf("runtime image has a package manager command: %s", p)
-		}
-	}
-	for _, p := range []string{ex.main, "/app/package.json", "/app/appbuild-probe"} {
-		if _, ok := files[p]; !ok {
-			t.Errorf("no %s in the image", p)
 		}
 	}
 	for _, dep := range ex.prodDeps {
@@ -252,54 +213,12 @@ func nodeCheckImage(t *testing.T, ex nodeExample, img *ociLayout, platform strin
 		}
 	}
 	pnpmDir := func(dep string) string { return "/app/node_modules/.pnpm/" + strings.ReplaceAll(dep, "/", "+") + "@" }
-	elfs := 0
-	for p, f := range files {
-		if !strings.HasPrefix(p, "/app/") {
-			continue
-		}
+	for p := range files {
 		for _, dep := range ex.devOnly {
 			if strings.HasPrefix(p, "/app/node_modules/"+dep) || strings.HasPrefix(p, pnpmDir(dep)) {
 				t.Errorf("development dependency in the image: %s", p)
 			}
 		}
-		h := f.Header
-		if h.Uid != 0 || h.Gid != 0 {
-			t.Errorf("%s is owned by %d:%d, want root", p, h.Uid, h.Gid)
-		}
-		if h.Typeflag != tar.TypeSymlink && h.Mode&0o022 != 0 {
-			t.Errorf("%s has mode %o: writable by group or others", p, h.Mode)
-		}
-		if h.Typeflag == tar.TypeReg && bytes.HasPrefix(f.Data, []byte("\x7fELF")) {
-			elfs++
-			e, err := elf.NewFile(bytes.NewReader(f.Data))
-			if err != nil {
-				t.Errorf("%s: %v", p, err)
-				continue
-			}
-			want := map[string]elf.Machine{"linux/amd64": elf.EM_X86_64, "linux/arm64": elf.EM_AARCH64}[platform]
-			if e.Machine != want {
-				t.Errorf("%s is a %v binary in the %s image", p, e.Machine, platform)
-			}
-		}
-	}
-	if elfs == 0 {
-		t.Error("no native file checked under /app (the probe at least is one)")
-	}
-}
-
-// nodeRunInPodman runs the amd64 image read-only and checks what it does.
-func nodeRunInPodman(t *testing.T, ex nodeExample, dir, secretArg string) {
-	image := nodeLoad(t, dir, "app.yaml", "--secret", secretArg)
-	id, port := runContainer(t, image, "8080")
-
-	if body := waitHTTP(t, "http://127.0.0.1:"+port+"/", 30*time.Second); strings.TrimSpace(body) != ex.answer {
-		t.Errorf("app answered %q, want %q", body, ex.answer)
-	}
-	checkRuntimeContract(t, id, 30*time.Second)
-	// The app's own files cannot be changed by the app's process.
-	script := `try { require("fs").appendFileSync(process.argv[1], "x"); console.log("written") } catch (e) { console.log(e.code) }`
-	if out, err := podman(t, "exec", id, "/nodejs/bin/node", "-e", script, ex.main); err != nil || out == "written" {
-		t.Errorf("the app process could write %s: %s %v", ex.main, out, err)
 	}
 }
 
@@ -316,52 +235,6 @@ func nodeLoad(t *testing.T, dir, file string, extra ...string) string {
 	image := out[strings.LastIndex(out, " ")+1:]
 	t.Cleanup(func() { _, _ = podman(t, "rmi", "-f", image) })
 	return image
-}
-
-// TestNodeImageSizes measures, in one run, each example's image beside the
-// same app built by its Dockerfile.baseline, a hand-written best-practice
-// Dockerfile on the official node:24-slim image: the size podman reports
-// for the loaded image and the sum of the compressed layers of the OCI
-// export. Both images must serve the app; appbuild's must be the smaller.
-func TestNodeImageSizes(t *testing.T) {
-	needRig(t)
-	type row struct {
-		example, build       string
-		compressed, unpacked int64
-	}
-	var rows []row
-	for _, ex := range nodeExamples {
-		dir := filepath.Join(repoRoot(t), ex.dir)
-		var got []row
-		for _, file := range []string{"app.yaml", "Dockerfile.baseline"} {
-			archive := filepath.Join(t.TempDir(), "image.tar")
-			mustBuildx(t, nil, "-f", filepath.Join(dir, file), "--platform", "linux/amd64", "-o", "type=oci,dest="+archive, dir)
-			var compressed int64
-			for _, l := range readOCI(t, archive).Manifests["linux/amd64"].Layers {
-				compressed += l.Size
-			}
-			image := nodeLoad(t, dir, file)
-			var unpacked int64
-			if _, err := fmt.Sscan(mustPodman(t, "image", "inspect", "--format", "{{.Size}}", image), &unpacked); err != nil {
-				t.Fatal(err)
-			}
-			_, port := runContainer(t, image, "8080")
-			if body := waitHTTP(t, "http://127.0.0.1:"+port+"/", 30*time.Second); strings.TrimSpace(body) != ex.answer {
-				t.Errorf("%s from %s answered %q", ex.name, file, body)
-			}
-			got = append(got, row{ex.name, file, compressed, unpacked})
-		}
-		if got[0].compressed >= got[1].compressed || got[0].unpacked >= got[1].unpacked {
-			t.Errorf("%s: appbuild's image (%d compressed, %d unpacked) is not smaller than the baseline's (%d, %d)",
-				ex.name, got[0].compressed, got[0].unpacked, got[1].compressed, got[1].unpacked)
-		}
-		rows = append(rows, got...)
-	}
-	mb := func(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
-	t.Logf("%-14s %-20s %12s %12s", "example", "built from", "compressed", "podman size")
-	for _, r := range rows {
-		t.Logf("%-14s %-20s %12s %12s", r.example, r.build, mb(r.compressed), mb(r.unpacked))
-	}
 }
 
 // nodeSourceChange edits a source file: the rebuild reuses both dependency
@@ -535,7 +408,7 @@ snapshots:
 // the project's .npmrc reads. The registry sees the token, the package is in
 // the image, and the token is in no layer, config or history.
 func TestNodePrivateRegistrySecret(t *testing.T) {
-	needRig(t)
+	needTier(t, "node")
 	registry := func(r *nodeRegistry) string { return "@appbuild-test:registry=" + r.url + "\n" }
 	auth := func(r *nodeRegistry, token string) string {
 		return strings.TrimPrefix(r.url, "http:") + ":_authToken=" + token + "\n"
@@ -640,7 +513,7 @@ func nodeDigests(res buildxResult, prefix string) []string {
 // platform, for both images; the Yarn berry app's lock file cannot tell, so
 // its production install runs again for arm64, under emulation.
 func TestNodeTwoPlatformBuildTime(t *testing.T) {
-	needRig(t)
+	needTier(t, "node")
 	cases := []struct {
 		app             nodeExample
 		prodInstallRuns int

@@ -128,24 +128,3 @@ func processUID(t *testing.T, id string) string {
 	t.Fatalf("no Uid line in /proc/%s/status", pid)
 	return ""
 }
-
-func TestGoHelloRunsHealthyInPodman(t *testing.T) {
-	needRig(t)
-	image := loadForPodman(t, filepath.Join(repoRoot(t), "examples", "go-hello"))
-	id, port := runContainer(t, image, "8080")
-
-	body := waitHTTP(t, "http://127.0.0.1:"+port+"/", 30*time.Second)
-	if strings.TrimSpace(body) != "hello from appbuild" {
-		t.Errorf("app answered %q", body)
-	}
-	if status := waitHealthy(t, id, 30*time.Second); status != "healthy" {
-		t.Errorf("health status = %q, want healthy", status)
-	}
-	if uid := processUID(t, id); uid != "65532" {
-		t.Errorf("process runs as uid %s, want 65532", uid)
-	}
-	readOnly := mustPodman(t, "inspect", "--format", "{{.HostConfig.ReadonlyRootfs}}", id)
-	if readOnly != "true" {
-		t.Errorf("container root filesystem read-only = %s", readOnly)
-	}
-}

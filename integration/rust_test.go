@@ -36,7 +36,7 @@ var rustVertex = map[string]struct{ fetch, build string }{
 // amd64 image in podman read-only, rebuilds after a source-only change and
 // runs the test target.
 func TestRustHello(t *testing.T) {
-	needRig(t)
+	needTier(t, "rust")
 	dir := copyDir(t, filepath.Join(repoRoot(t), rustDir))
 	archive := filepath.Join(t.TempDir(), "image.tar")
 	start := time.Now()
@@ -62,12 +62,7 @@ func TestRustHello(t *testing.T) {
 		t.Fatalf("image has platforms %v, want linux/amd64 and linux/arm64", keys(img.Manifests))
 	}
 	for _, platform := range []string{"linux/amd64", "linux/arm64"} {
-		t.Run(platform, func(t *testing.T) {
-			bin := rustCheckImage(t, img, platform)
-			if platform == "linux/arm64" && bin != nil {
-				runUnderQEMU(t, bin)
-			}
-		})
+		t.Run(platform, func(t *testing.T) { rustCheckImage(t, img, platform) })
 	}
 	t.Run("podman", func(t *testing.T) { rustRunInPodman(t, dir) })
 	t.Run("source change", func(t *testing.T) { rustSourceChange(t, dir) })
@@ -79,46 +74,18 @@ func TestRustHello(t *testing.T) {
 	})
 }
 
-// rustCheckImage checks one platform's image and returns its binary.
-func rustCheckImage(t *testing.T, img *ociLayout, platform string) []byte {
-	cfg := img.Config(t, platform)
-	c := cfg.Config
-	if c.User != "65532:65532" {
-		t.Errorf("user = %q, want 65532:65532", c.User)
-	}
-	if got := strings.Join(c.Entrypoint, " "); got != "/app/rust-hello" {
-		t.Errorf("entrypoint = %q", got)
-	}
-	if c.Healthcheck == nil || strings.Join(c.Healthcheck.Test, " ") != "CMD /app/appbuild-probe http://127.0.0.1:8080/healthz" {
-		t.Errorf("healthcheck = %+v", c.Healthcheck)
-	}
-	if got := c.Labels["org.opencontainers.image.base.name"]; got != "gcr.io/distroless/static-debian13:nonroot" {
-		t.Errorf("base image = %q", got)
-	}
-	if cfg.Created == nil || cfg.Created.Unix() != 1700000000 {
-		t.Errorf("created = %v, want SOURCE_DATE_EPOCH", cfg.Created)
-	}
+// rustCheckImage checks what is Rust's own in one platform's image (the
+// contract is TestExampleContract's): no toolchain file, and a static binary.
+func rustCheckImage(t *testing.T, img *ociLayout, platform string) {
 	files := img.Files(t, platform)
 	for p := range files {
-		base := filepath.Base(p)
-		for _, bad := range []string{"sh", "bash", "dash", "busybox", "cargo", "rustc", "rustup", "cc", "gcc", "ld", "apt-get", "dpkg"} {
-			if base == bad && strings.Contains(p, "bin/") {
-				t.Errorf("runtime image has %s", p)
-			}
-		}
-		if strings.Contains(p, "/rustlib/") || strings.HasPrefix(p, "/usr/local/cargo") {
+		if strings.Contains(p, "/rustlib/") || strings.HasPrefix(p, "/usr/local/cargo") || strings.HasPrefix(p, "/usr/local/rustup") {
 			t.Errorf("runtime image has toolchain file %s", p)
 		}
 	}
 	f, ok := files["/app/rust-hello"]
 	if !ok {
 		t.Fatal("no /app/rust-hello in the image")
-	}
-	if f.Header.Uid != 0 || f.Header.Gid != 0 || f.Header.Mode&0o022 != 0 {
-		t.Errorf("/app/rust-hello owner %d:%d mode %o: want root-owned, not writable by others", f.Header.Uid, f.Header.Gid, f.Header.Mode)
-	}
-	if _, ok := files["/app/appbuild-probe"]; !ok {
-		t.Error("no health probe in the image")
 	}
 	e, err := elf.NewFile(bytes.NewReader(f.Data))
 	if err != nil {
@@ -138,23 +105,19 @@ func rustCheckImage(t *testing.T, img *ociLayout, platform string) []byte {
 		t.Errorf("/app/rust-hello needs shared libraries %v", libs)
 	}
 	t.Logf("%s: /app/rust-hello is a static %v binary of %d bytes", platform, e.Machine, len(f.Data))
-	return f.Data
 }
 
-// rustRunInPodman runs the amd64 image read-only and checks what it does.
+// rustRunInPodman runs the amd64 image and asks the app what it was built
+// as (the contract's run is TestExampleContract's).
 func rustRunInPodman(t *testing.T, dir string) {
 	image := nodeLoad(t, dir, "app.yaml")
-	id, port := runContainer(t, image, "8080")
-	if body := waitHTTP(t, "http://127.0.0.1:"+port+"/", 30*time.Second); strings.TrimSpace(body) != rustAnswer {
-		t.Errorf("app answered %q, want %q", body, rustAnswer)
-	}
-	info := waitHTTP(t, "http://127.0.0.1:"+port+"/info", 10*time.Second)
+	_, port := runContainer(t, image, "8080")
+	info := waitHTTP(t, "http://127.0.0.1:"+port+"/info", 30*time.Second)
 	var v struct{ Name, Arch string }
 	if err := json.Unmarshal([]byte(info), &v); err != nil || v.Name != "rust-hello" || v.Arch != "x86_64" {
 		t.Errorf("/info = %s (%v)", info, err)
 	}
-	checkRuntimeContract(t, id, 30*time.Second)
-	t.Logf("podman: answered %q, /info %s, healthy, uid 65532, read-only root, no shell", rustAnswer, strings.TrimSpace(info))
+	t.Logf("podman: /info %s", strings.TrimSpace(info))
 }
 
 // rustSourceChange edits a source file: the rebuild finds cargo fetch cached
@@ -225,48 +188,6 @@ func rustVertexLog(t *testing.T, res buildxResult, digest string) string {
 	return out.String()
 }
 
-// TestRustImageSizes measures, in one run, the example's image beside the
-// same app built by its Dockerfile.baseline (the rust image and debian slim):
-// the compressed layers of the OCI export and the size podman reports. Both
-// images must serve the app; appbuild's must be the smaller.
-func TestRustImageSizes(t *testing.T) {
-	needRig(t)
-	dir := filepath.Join(repoRoot(t), rustDir)
-	type row struct {
-		build                string
-		compressed, unpacked int64
-		wall                 time.Duration
-	}
-	var rows []row
-	for _, file := range []string{"app.yaml", "Dockerfile.baseline"} {
-		archive := filepath.Join(t.TempDir(), "image.tar")
-		res := mustBuildx(t, nil, "-f", filepath.Join(dir, file), "--platform", "linux/amd64", "-o", "type=oci,dest="+archive, dir)
-		var compressed int64
-		for _, l := range readOCI(t, archive).Manifests["linux/amd64"].Layers {
-			compressed += l.Size
-		}
-		image := nodeLoad(t, dir, file)
-		var unpacked int64
-		if _, err := fmt.Sscan(mustPodman(t, "image", "inspect", "--format", "{{.Size}}", image), &unpacked); err != nil {
-			t.Fatal(err)
-		}
-		_, port := runContainer(t, image, "8080")
-		if body := waitHTTP(t, "http://127.0.0.1:"+port+"/", 30*time.Second); strings.TrimSpace(body) != rustAnswer {
-			t.Errorf("%s answered %q", file, body)
-		}
-		rows = append(rows, row{file, compressed, unpacked, res.Wall})
-	}
-	if rows[0].compressed >= rows[1].compressed || rows[0].unpacked >= rows[1].unpacked {
-		t.Errorf("appbuild's image (%d compressed, %d unpacked) is not smaller than the baseline's (%d, %d)",
-			rows[0].compressed, rows[0].unpacked, rows[1].compressed, rows[1].unpacked)
-	}
-	mb := func(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
-	t.Logf("%-20s %12s %12s %10s", "built from", "compressed", "podman size", "build")
-	for _, r := range rows {
-		t.Logf("%-20s %12s %12s %10s", r.build, mb(r.compressed), mb(r.unpacked), r.wall.Round(time.Second))
-	}
-}
-
 // TestRustDepsLayerAcrossDaemons is a CI runner's source change with
 // APPBUILD_DEPS=layer: one cold daemon builds rust-hello and exports its
 // cache to the registry (mode=max); the source changes; a second cold
@@ -275,7 +196,7 @@ func TestRustImageSizes(t *testing.T) {
 // compiles the app's crate alone (with the target directory a cache mount,
 // which is never exported, it compiled every dependency again).
 func TestRustDepsLayerAcrossDaemons(t *testing.T) {
-	needRig(t)
+	needTier(t, "rust")
 	_, first := extraDaemon(t, "rust-first")
 	_, second := extraDaemon(t, "rust-second")
 	dir := copyDir(t, filepath.Join(repoRoot(t), rustDir))
@@ -330,7 +251,7 @@ func TestRustDepsLayerAcrossDaemons(t *testing.T) {
 // so with APPBUILD_DEPS=layer the deps step says so and the build step
 // compiles the dependencies itself: the build still succeeds.
 func TestRustDepsLayerBuildScript(t *testing.T) {
-	needRig(t)
+	needTier(t, "rust")
 	dir := copyDir(t, filepath.Join(repoRoot(t), rustDir))
 	manifest := filepath.Join(dir, "Cargo.toml")
 	data, err := os.ReadFile(manifest)

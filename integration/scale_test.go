@@ -44,7 +44,7 @@ func extraDaemon(t *testing.T, name string) (*rigctl.Daemon, string) {
 // to the registry (mode=max); a second, cold daemon imports it and takes the
 // expensive steps from it.
 func TestRegistryCacheAcrossDaemons(t *testing.T) {
-	needRig(t)
+	needTier(t, "go")
 	_, first := extraDaemon(t, "first")
 	_, second := extraDaemon(t, "second")
 	hello := filepath.Join(repoRoot(t), "examples", "go-hello")
@@ -77,7 +77,7 @@ func TestRegistryCacheAcrossDaemons(t *testing.T) {
 // eight compete for the daemon instead of being answered from the cache of
 // earlier tests.
 func TestEightConcurrentBuilds(t *testing.T) {
-	needRig(t)
+	needTier(t, "test")
 	specs, err := filepath.Glob(filepath.Join(repoRoot(t), "examples", "*", "app.yaml"))
 	if err != nil || len(specs) == 0 {
 		t.Fatalf("no examples: %v", err)
@@ -145,7 +145,7 @@ func TestEightConcurrentBuilds(t *testing.T) {
 // restarts it on the same state, and builds again: the build succeeds and
 // the steps finished before the crash come from the cache.
 func TestDaemonKilledMidBuild(t *testing.T) {
-	needRig(t)
+	needTier(t, "go")
 	d, builder := extraDaemon(t, "crash")
 	hello := copyDir(t, filepath.Join(repoRoot(t), "examples", "go-hello"))
 	args := []string{"-f", filepath.Join(hello, "app.yaml"), "--platform", "linux/amd64", "-o", "type=cacheonly", hello}

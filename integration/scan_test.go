@@ -179,7 +179,7 @@ func (r trivyReport) pkgVersion(target, pkg string) string {
 // in the runtime filesystem and the go.mod it was built from). With
 // APPBUILD_SCAN_REPORT_ONLY the same scan exports the reports, which hold it.
 func TestScanFailsOnVulnerableDependency(t *testing.T) {
-	needRig(t)
+	needTier(t, "scan")
 	app := scanApp(t, "websocket-1.4.0", "")
 
 	res, out := scanBuild(t, app)
@@ -229,7 +229,7 @@ func TestScanFailsOnVulnerableDependency(t *testing.T) {
 // passes, for both platforms, and the reports show the scanner did see the
 // fixed version (a pass that scanned nothing would not).
 func TestScanPassesOnceUpgraded(t *testing.T) {
-	needRig(t)
+	needTier(t, "scan")
 	app := scanApp(t, "websocket-1.4.1", "")
 	res, out := scanBuild(t, app, "--platform", "linux/amd64,linux/arm64")
 	if res.Err != nil {
@@ -254,7 +254,7 @@ func TestScanPassesOnceUpgraded(t *testing.T) {
 // what fails. jwt-go v3.2.0 has a HIGH advisory with no fixed version
 // (GHSA-w73w-5m7g-f7qc, CVE-2020-26160).
 func TestScanPolicy(t *testing.T) {
-	needRig(t)
+	needTier(t, "scan")
 	res, _ := scanBuild(t, scanApp(t, "websocket-1.4.0", "scan:\n  severity: [CRITICAL]\n"))
 	if res.Err != nil {
 		t.Errorf("severity [CRITICAL] failed on a HIGH finding: %v\n%s", res.Err, tail(res.Stderr, 2000))

@@ -16,7 +16,7 @@ func callBuildx(t *testing.T, dir, what string) (string, error) {
 }
 
 func TestCallTargetsOutlineCheck(t *testing.T) {
-	needRig(t)
+	needTier(t, "go")
 	hello := filepath.Join(repoRoot(t), "examples", "go-hello")
 
 	out, err := callBuildx(t, hello, "targets")
@@ -57,7 +57,7 @@ func TestCallTargetsOutlineCheck(t *testing.T) {
 // TestSpecErrorSnippetInBuildx: buildx prints the offending spec line under
 // the error, as it does for a Dockerfile.
 func TestSpecErrorSnippetInBuildx(t *testing.T) {
-	needRig(t)
+	needTier(t, "go")
 	dir := writeApp(t, map[string]string{"app.yaml": "# syntax=org/appbuild\nname: hello\nlangauge: go\n"})
 	res := buildx(t, nil, "--progress=plain", "-f", filepath.Join(dir, "app.yaml"), dir)
 	if res.Err == nil {
@@ -73,7 +73,7 @@ func TestSpecErrorSnippetInBuildx(t *testing.T) {
 // TestFailingStepPointsAtSpec: a go build that fails shows the spec line
 // that asked for it.
 func TestFailingStepPointsAtSpec(t *testing.T) {
-	needRig(t)
+	needTier(t, "go")
 	dir := writeApp(t, map[string]string{
 		"app.yaml":           "# syntax=org/appbuild\nname: broken\nlanguage: go\nbuild: ./cmd/broken\n",
 		"go.mod":             "module x\n\ngo 1.26\n",
@@ -93,7 +93,7 @@ func TestFailingStepPointsAtSpec(t *testing.T) {
 // TestPlainDockerfileThroughAppbuild: a Dockerfile with our syntax line
 // builds as with the Dockerfile frontend, --call answers included.
 func TestPlainDockerfileThroughAppbuild(t *testing.T) {
-	needRig(t)
+	needTier(t, "go")
 	dir := writeApp(t, map[string]string{
 		"Dockerfile": "# syntax=org/appbuild\nFROM gcr.io/distroless/static-debian13:nonroot AS base\n# final is the stage with the greeting\nFROM base AS final\nCOPY hello.txt /hello.txt\n",
 		"hello.txt":  "hi\n",
@@ -113,7 +113,7 @@ func TestPlainDockerfileThroughAppbuild(t *testing.T) {
 // TestLanguageDetectedWarning: a spec without language is built as what
 // its files say, and the user is told what was found.
 func TestLanguageDetectedWarning(t *testing.T) {
-	needRig(t)
+	needTier(t, "go")
 	dir := copyDir(t, filepath.Join(repoRoot(t), "examples", "go-hello"))
 	if err := os.WriteFile(filepath.Join(dir, "app.yaml"), []byte("# syntax=org/appbuild\nname: hello\nbuild: ./cmd/hello\nport: 8080\n"), 0o644); err != nil {
 		t.Fatal(err)

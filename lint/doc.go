@@ -8,4 +8,6 @@
 //	# check=skip=RunsAsRoot,NoResourceLimits
 //
 // The package reads the spec and the app's manifests; it builds nothing.
+// Which manifests need a lock file and which files pin a toolchain come
+// from the languages' descriptors (profiles.Language), not from lists here.
 package lint

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/org/appbuild/profiles"
 	"github.com/org/appbuild/spec"
 )
 
@@ -113,73 +114,45 @@ func (l *linter) healthcheck() {
 }
 
 func (l *linter) user() {
-	if u := l.s.User; u == "root" || u == "0" || strings.HasPrefix(u, "0:") {
-		l.add(RunsAsRoot, "user", "user is %s; leave it out to run as nonroot (65532)", u)
+	if l.s.RunsAsRoot() {
+		l.add(RunsAsRoot, "user", "user is %s, uid 0; leave it out to run as nonroot (65532)", l.s.User)
 	}
 }
 
-// pinFiles are the files that pin a toolchain version when the spec does
-// not.
-var pinFiles = map[string][]string{
-	"python": {".python-version"},
-	"node":   {".nvmrc", ".node-version"},
-	"rust":   {"rust-toolchain.toml", "rust-toolchain"},
-	"java":   {".java-version"},
-}
-
+// version reports a toolchain version left to the profile's default: no
+// version in the spec and none pinned by the files the language declares.
 func (l *linter) version() {
+	lang, ok := profiles.Lookup(l.s.Language)
 	switch {
 	case l.s.Version == "latest":
 		// LatestTag reports it.
-	case l.s.Version != "":
-	case l.s.Language == "go":
-		if dt, err := l.files.ReadFile("go.mod"); err == nil && hasLine(dt, "go ") {
-			return
-		}
-		l.add(UnpinnedVersion, "language", "no version and no go line in go.mod: the default Go version is used")
-	case l.s.Language == "static":
+	case l.s.Version != "", !ok, lang.IsPinned(l.files):
+	case lang.Unpinned != "":
+		l.add(UnpinnedVersion, "language", "%s", lang.Unpinned)
 	default:
-		for _, f := range pinFiles[l.s.Language] {
-			if l.exists(f) {
-				return
-			}
-		}
 		l.add(UnpinnedVersion, "language", "no version: the profile's default %s version is used; set version", l.s.Language)
 	}
 }
 
-// lockFiles maps a manifest to the lock files that may pin it.
-var lockFiles = []struct {
-	manifest string
-	locks    []string
-}{
-	{"go.mod", []string{"go.sum"}},
-	{"package.json", []string{"package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock"}},
-	{"pyproject.toml", []string{"poetry.lock", "uv.lock", "requirements.txt", "pdm.lock"}},
-	{"Cargo.toml", []string{"Cargo.lock"}},
-}
-
+// lockfile reports a manifest with dependencies and no lock file, for the
+// manifests of every language, not only the spec's: a lock file left out
+// of a repository is worth knowing about whichever profile builds it.
 func (l *linter) lockfile() {
-	for _, lf := range lockFiles {
-		dt, err := l.files.ReadFile(lf.manifest)
-		if err != nil {
-			continue
-		}
-		if lf.manifest == "go.mod" && !hasLine(dt, "require") {
-			continue // no dependencies, nothing to lock
-		}
-		found := false
-		for _, lock := range lf.locks {
-			found = found || l.exists(lock)
-		}
-		if !found {
-			l.add(MissingLockfile, "language", "%s has no lock file next to it (%s)", lf.manifest, strings.Join(lf.locks, ", "))
+	for _, lang := range profiles.All() {
+		for _, lf := range lang.Locks {
+			dt, err := l.files.ReadFile(lf.Manifest)
+			if err != nil || (lf.HasDeps != nil && !lf.HasDeps(dt)) {
+				continue
+			}
+			if !slices.ContainsFunc(lf.Files, l.exists) {
+				l.add(MissingLockfile, "language", "%s has no lock file next to it (%s)", lf.Manifest, strings.Join(lf.Files, ", "))
+			}
 		}
 	}
 }
 
 func (l *linter) ports() {
-	if l.s.User == "root" || l.s.User == "0" {
+	if l.s.RunsAsRoot() {
 		return
 	}
 	for i, p := range l.s.AllPorts() {
@@ -242,16 +215,6 @@ func (l *linter) services() {
 			}
 		}
 	}
-}
-
-func hasLine(data []byte, prefix string) bool {
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		if strings.HasPrefix(strings.TrimSpace(sc.Text()), prefix) {
-			return true
-		}
-	}
-	return false
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -53,7 +53,7 @@ func TestEachRuleFires(t *testing.T) {
 		{"MissingHealthcheck", strings.Replace(clean, "  http: /healthz", "  none: true", 1), goFiles,
 			"5:3 MissingHealthcheck: healthcheck is turned off"},
 		{"RunsAsRoot", clean + "user: root\n", goFiles,
-			"9:1 RunsAsRoot: user is root; leave it out to run as nonroot (65532)"},
+			"9:1 RunsAsRoot: user is root, uid 0; leave it out to run as nonroot (65532)"},
 		{"UnpinnedVersion", clean, testfiles.Map{"go.mod": "module x\n"},
 			"2:1 UnpinnedVersion: no version and no go line in go.mod: the default Go version is used"},
 		{"MissingLockfile", clean, testfiles.Map{"go.mod": "module x\ngo 1.26\nrequire a.b/c v1.0.0\n"},
@@ -95,5 +95,46 @@ func TestDirective(t *testing.T) {
 	}
 	if _, ok := lint.Directive([]byte("name: x\n# check=skip=A\n")); ok {
 		t.Fatal("a check comment after the first key was read as a directive")
+	}
+}
+
+// TestRunsAsRootEverySpelling: uid 0 however it is written, and nothing else.
+func TestRunsAsRootEverySpelling(t *testing.T) {
+	for user, root := range map[string]bool{
+		"root": true, "0": true, "00": true, "000:0": true, "0:0": true, "0:1000": true, "0000000000": true,
+		"nonroot": false, "1000": false, "1000:0": false, "10": false, "65532:65532": false,
+	} {
+		got := findings(t, clean+"user: \""+user+"\"\n", goFiles)
+		fired := len(got) == 1 && strings.Contains(got[0], "RunsAsRoot")
+		if fired != root || (!root && len(got) != 0) {
+			t.Errorf("user %q: findings %v, want RunsAsRoot %v", user, got, root)
+		}
+	}
+}
+
+// TestLanguageRules: the lock and pin rules follow each language's
+// descriptor (profiles.Language), not only Go's.
+func TestLanguageRules(t *testing.T) {
+	rust := strings.Replace(clean, "language: go", "language: rust", 1)
+	static := strings.Replace(clean, "language: go", "language: static", 1)
+	cases := []struct {
+		name  string
+		src   string
+		files testfiles.Map
+		want  []string
+	}{
+		{"a Cargo.toml without Cargo.lock", rust + "version: \"1.90\"\n", testfiles.Map{"Cargo.toml": "[package]\n"},
+			[]string{"2:1 MissingLockfile: Cargo.toml has no lock file next to it (Cargo.lock)"}},
+		{"a rust toolchain pinned by rust-toolchain.toml", rust, testfiles.Map{"Cargo.toml": "", "Cargo.lock": "", "rust-toolchain.toml": ""}, nil},
+		{"rust with no version and no pin", rust, testfiles.Map{"Cargo.toml": "", "Cargo.lock": ""},
+			[]string{"2:1 UnpinnedVersion: no version: the profile's default rust version is used; set version"}},
+		{"a static site has no version to pin", static, testfiles.Map{"index.html": ""}, nil},
+		{"go.mod without requirements needs no go.sum", clean, testfiles.Map{"go.mod": "module x\ngo 1.26\n"}, nil},
+	}
+	for _, c := range cases {
+		got := findings(t, c.src, c.files)
+		if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+			t.Errorf("%s: findings\n%s\nwant\n%s", c.name, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
 	}
 }

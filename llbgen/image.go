@@ -8,6 +8,8 @@ import (
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/org/appbuild/pin"
 )
 
 // OCI annotation keys recorded as labels (image-spec annotations.go).
@@ -18,14 +20,14 @@ const (
 )
 
 // image lays the plan's config over the runtime base image's.
-func (g *generator) image(base *resolved) (*dockerspec.DockerOCIImage, error) {
+func (g *generator) image(base *pin.Image) (*dockerspec.DockerOCIImage, error) {
 	p := g.plan.Image
 	img := &dockerspec.DockerOCIImage{}
 	if base != nil {
-		img.Config.Env = append([]string(nil), base.config.Config.Env...)
-		img.Config.Labels = maps.Clone(base.config.Config.Labels)
-		img.RootFS = base.config.RootFS
-		img.History = append(img.History, base.config.History...)
+		img.Config.Env = append([]string(nil), base.Config.Config.Env...)
+		img.Config.Labels = maps.Clone(base.Config.Config.Labels)
+		img.RootFS = base.Config.RootFS
+		img.History = append(img.History, base.Config.History...)
 	}
 	img.RootFS.Type = "layers"
 	img.Platform = g.opt.TargetPlatform
@@ -71,9 +73,12 @@ func (g *generator) image(base *resolved) (*dockerspec.DockerOCIImage, error) {
 	}
 	maps.Copy(img.Config.Labels, p.Labels)
 	maps.Copy(img.Config.Labels, g.opt.Labels)
-	if base != nil {
-		img.Config.Labels[labelBaseName] = base.name
-		img.Config.Labels[labelBaseDigest] = base.digest.String()
+	// The base labels name the image really built on: a replacement given
+	// with --build-context, not the plan's image; none when the
+	// replacement is not an image.
+	if base != nil && base.Source != "" {
+		img.Config.Labels[labelBaseName] = base.Source
+		img.Config.Labels[labelBaseDigest] = base.Digest.String()
 	}
 	if g.opt.Epoch != nil {
 		t := g.opt.Epoch.UTC()

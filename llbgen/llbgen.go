@@ -2,31 +2,28 @@ package llbgen
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/moby/buildkit/client/llb"
-	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/solver/pb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
-	"github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/org/appbuild/pin"
 	"github.com/org/appbuild/plan"
 	"github.com/org/appbuild/spec"
 )
 
 // ImageResolver finds an image's digest and config; the gateway client is
 // one, tests use a table.
-type ImageResolver interface {
-	ResolveImageConfig(ctx context.Context, ref string, opt sourceresolver.Opt) (string, digest.Digest, []byte, error)
-}
+type ImageResolver = pin.Registry
 
 // Options is what Generate needs besides the plan.
 type Options struct {
@@ -34,7 +31,10 @@ type Options struct {
 	TargetPlatform ocispecs.Platform
 	// Context is the build context, .dockerignore already applied.
 	Context llb.State
-	// Resolver pins base images by digest.
+	// Pins resolves base images: named contexts first, then registries
+	// (package pin). The frontend shares one with eject and scan; when it
+	// is nil, Resolver and ResolveMode make one without named contexts.
+	Pins        *pin.Resolver
 	Resolver    ImageResolver
 	ResolveMode llb.ResolveMode
 	// SourceMap and Where attach spec locations to ops; both may be nil.
@@ -68,15 +68,20 @@ type Result struct {
 type Pinned struct {
 	Ref    string `json:"ref"`
 	Digest string `json:"digest"`
+	// Context names the --build-context that replaced Ref.
+	Context string `json:"context,omitempty"`
 }
 
 // Generate converts a plan for one target platform.
 func Generate(ctx context.Context, p *plan.Plan, opt Options) (*Result, error) {
-	g := &generator{opt: opt, plan: p, states: map[string]llb.State{}, bases: map[string]*resolved{}}
+	g := &generator{opt: opt, plan: p, states: map[string]llb.State{}, bases: map[string]*pin.Image{}, pins: opt.Pins}
+	if g.pins == nil {
+		g.pins = pin.New(opt.Resolver, nil, opt.ResolveMode)
+	}
 	if err := g.resolveAll(ctx); err != nil {
 		return nil, err
 	}
-	var final *resolved
+	var final *pin.Image
 	for _, st := range p.Stages {
 		base := g.base(st)
 		s, err := g.stage(st, base)
@@ -88,17 +93,24 @@ func Generate(ctx context.Context, p *plan.Plan, opt Options) (*Result, error) {
 			final = base
 		}
 	}
-	out, ok := g.states[p.Final]
-	if !ok {
+	if _, ok := g.states[p.Final]; !ok {
 		return nil, fmt.Errorf("plan has no final stage %q", p.Final)
+	}
+	output := p.Final
+	if p.Output != "" {
+		output = p.Output
+	}
+	out, ok := g.states[output]
+	if !ok {
+		return nil, fmt.Errorf("plan has no output stage %q", p.Output)
 	}
 	img, err := g.image(final)
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{State: out, Image: img, Bases: g.pinned}
-	if final != nil {
-		res.BaseImage = &final.config
+	if final != nil && final.Digest != "" {
+		res.BaseImage = &final.Config
 	}
 	return res, nil
 }
@@ -107,19 +119,11 @@ type generator struct {
 	opt    Options
 	plan   *plan.Plan
 	states map[string]llb.State
-	// bases caches resolved images by ref and platform: stages often share
-	// a toolchain image.
-	bases  map[string]*resolved
+	pins   *pin.Resolver
+	// bases are the resolved images by ref and platform: stages often
+	// share a toolchain image.
+	bases  map[string]*pin.Image
 	pinned []Pinned
-}
-
-// resolved is a pinned base image and its config.
-type resolved struct {
-	ref    string // ref@digest
-	name   string // ref as the plan wrote it
-	digest digest.Digest
-	config dockerspec.DockerOCIImage
-	state  llb.State
 }
 
 func (g *generator) platformOf(st plan.Stage) ocispecs.Platform {
@@ -145,7 +149,7 @@ func (g *generator) resolveAll(ctx context.Context) error {
 			want[k] = st
 		}
 	}
-	found := make([]*resolved, len(keys))
+	found := make([]*pin.Image, len(keys))
 	errs := make([]error, len(keys))
 	var wg sync.WaitGroup
 	for i, k := range keys {
@@ -172,65 +176,41 @@ func (g *generator) baseKey(st plan.Stage) string {
 // base is a stage's resolved base image (resolveAll found it), recorded
 // among the pinned bases in stage order; nil for a stage built on another
 // stage or on scratch.
-func (g *generator) base(st plan.Stage) *resolved {
+func (g *generator) base(st plan.Stage) *pin.Image {
 	if st.From.Image == "" {
 		return nil
 	}
 	r := g.bases[g.baseKey(st)]
-	if !g.hasPinned(r) {
-		g.pinned = append(g.pinned, Pinned{Ref: st.From.Image, Digest: r.digest.String()})
+	p := Pinned{Ref: st.From.Image, Digest: r.Digest.String(), Context: r.Context}
+	if !slices.Contains(g.pinned, p) {
+		g.pinned = append(g.pinned, p)
 	}
 	return r
 }
 
-// resolve pins a stage's base image by digest and reads its config.
-func (g *generator) resolve(ctx context.Context, st plan.Stage) (*resolved, error) {
+// resolve pins a stage's base image and reads its config: a named context
+// the user gave for it, or the registry's image by digest.
+func (g *generator) resolve(ctx context.Context, st plan.Stage) (*pin.Image, error) {
 	p := g.platformOf(st)
-	_, dgst, cfg, err := g.opt.Resolver.ResolveImageConfig(ctx, st.From.Image, sourceresolver.Opt{
-		LogName:  "[internal] load metadata for " + st.From.Image,
-		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &p, ResolveMode: g.opt.ResolveMode.String()},
-	})
+	img, err := g.pins.Resolve(ctx, st.From.Image, p)
 	if err != nil {
 		return nil, fmt.Errorf("resolve base image %s for %s: %w", st.From.Image, platformString(p), err)
 	}
-	r := &resolved{ref: pinnedRef(st.From.Image, dgst), name: st.From.Image, digest: dgst}
-	if err := json.Unmarshal(cfg, &r.config); err != nil {
-		return nil, fmt.Errorf("read config of %s: %w", st.From.Image, err)
-	}
-	r.state = llb.Image(r.ref, llb.Platform(p))
-	return r, nil
-}
-
-func (g *generator) hasPinned(r *resolved) bool {
-	for _, p := range g.pinned {
-		if p.Ref == r.name && p.Digest == r.digest.String() {
-			return true
-		}
-	}
-	return false
-}
-
-// pinnedRef keeps the tag for readers and adds the digest, which is what
-// BuildKit pulls: "golang:1.26@sha256:…".
-func pinnedRef(ref string, dgst digest.Digest) string {
-	if strings.Contains(ref, "@") {
-		return ref
-	}
-	return ref + "@" + dgst.String()
+	return img, nil
 }
 
 // stage builds one stage's state from its base and steps.
-func (g *generator) stage(st plan.Stage, base *resolved) (llb.State, error) {
+func (g *generator) stage(st plan.Stage, base *pin.Image) (llb.State, error) {
 	p := g.platformOf(st)
 	var s llb.State
 	switch {
 	case base != nil:
-		s = base.state
-		for _, kv := range base.config.Config.Env {
+		s = base.State
+		for _, kv := range base.Config.Config.Env {
 			k, v, _ := strings.Cut(kv, "=")
 			s = s.AddEnv(k, v)
 		}
-		if wd := base.config.Config.WorkingDir; wd != "" {
+		if wd := base.Config.Config.WorkingDir; wd != "" {
 			s = s.Dir(wd)
 		}
 	case st.From.Stage != "":
@@ -256,6 +236,8 @@ func (g *generator) stage(st plan.Stage, base *resolved) (llb.State, error) {
 	final := st.Name == g.plan.Final
 	link := g.opt.Merge && final && onlyFiles(st.Steps)
 	layers := []llb.State{s}
+	// out is the stage's output directory, once a step has an output mount.
+	var out *llb.State
 	for i, step := range st.Steps {
 		name := fmt.Sprintf("[%s %d/%d] %s", st.Name, i+1, len(st.Steps), step.Name)
 		c := []llb.ConstraintsOpt{llb.WithCustomName(name), llb.Platform(p)}
@@ -276,7 +258,7 @@ func (g *generator) stage(st plan.Stage, base *resolved) (llb.State, error) {
 		case step.Copy != nil:
 			s, err = g.copy(s, step.Copy, final, c)
 		case step.Run != nil:
-			s = g.run(s, step.Run, c)
+			s, out, err = g.run(s, out, step.Run, c)
 		case step.Write != nil:
 			s = g.write(s, step.Write, final, c)
 		default:
@@ -288,6 +270,9 @@ func (g *generator) stage(st plan.Stage, base *resolved) (llb.State, error) {
 	}
 	if link && len(layers) > 1 {
 		s = llb.Merge(layers, llb.WithCustomName(fmt.Sprintf("[%s] merge %d layers onto the base", st.Name, len(layers)-1)))
+	}
+	if out != nil {
+		return *out, nil
 	}
 	return s, nil
 }
@@ -381,39 +366,6 @@ func parseOwner(owner string) (int, int, error) {
 		return 0, 0, fmt.Errorf("owner %q is not uid:gid", owner)
 	}
 	return uid, gid, nil
-}
-
-func (g *generator) run(s llb.State, r *plan.Run, cons []llb.ConstraintsOpt) llb.State {
-	opts := []llb.RunOption{llb.Args(r.Args)}
-	for _, kv := range r.Env {
-		k, v, _ := strings.Cut(kv, "=")
-		opts = append(opts, llb.AddEnv(k, v))
-	}
-	for _, m := range r.Mounts {
-		switch m.Kind {
-		case "cache":
-			sharing := llb.CacheMountShared
-			if m.Locked {
-				sharing = llb.CacheMountLocked
-			}
-			opts = append(opts, llb.AddMount(m.Target, llb.Scratch(),
-				llb.AsPersistentCacheDir(g.opt.CacheNamespace+m.ID, sharing)))
-		case "secret":
-			secret := []llb.SecretOption{llb.SecretID(m.ID)}
-			if !m.Required {
-				secret = append(secret, llb.SecretOptional)
-			}
-			if m.Env != "" {
-				opts = append(opts, llb.AddSecret(m.Env, append(secret, llb.SecretAsEnv(true))...))
-			} else {
-				opts = append(opts, llb.AddSecret(m.Target, secret...))
-			}
-		}
-	}
-	for _, c := range cons {
-		opts = append(opts, c)
-	}
-	return s.Run(opts...).Root()
 }
 
 // location maps spec field paths to one location constraint; fields that

@@ -3,7 +3,6 @@ package llbgen_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
@@ -16,33 +15,18 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/solver/pb"
-	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/org/appbuild/internal/golden"
+	"github.com/org/appbuild/internal/llbtest"
 	"github.com/org/appbuild/internal/testfiles"
 	"github.com/org/appbuild/llbgen"
 	"github.com/org/appbuild/profiles"
 	"github.com/org/appbuild/spec"
 )
 
-// fakeResolver answers like a registry would, with a digest derived from the
-// reference so tests are stable and images differ.
-type fakeResolver struct{}
-
-func (fakeResolver) ResolveImageConfig(_ context.Context, ref string, opt sourceresolver.Opt) (string, digest.Digest, []byte, error) {
-	img := dockerspec.DockerOCIImage{}
-	img.Config.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
-	if strings.Contains(ref, "distroless") {
-		img.Config.Env = append(img.Config.Env, "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt")
-		img.Config.User = "65532"
-		img.Config.WorkingDir = "/home/nonroot"
-	}
-	img.Platform = *opt.ImageOpt.Platform
-	cfg, _ := json.Marshal(img)
-	return ref, digest.FromString(ref), cfg, nil
-}
+// fakeResolver answers like a registry would (internal/llbtest).
+type fakeResolver = llbtest.Resolver
 
 var (
 	amd64 = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
@@ -94,18 +78,6 @@ func generateExample(t *testing.T, example string, profile profiles.Profile, env
 		t.Fatal(err)
 	}
 	return def, res
-}
-
-func TestGoHelloLLB(t *testing.T) {
-	for _, target := range []ocispecs.Platform{amd64, arm64} {
-		def, res := generate(t, target, nil)
-		golden.Check(t, "testdata/go-hello.linux-"+target.Architecture+".llb.txt", []byte(dump(t, def)))
-		cfg, err := json.MarshalIndent(res.Image, "", "  ")
-		if err != nil {
-			t.Fatal(err)
-		}
-		golden.Check(t, "testdata/go-hello.linux-"+target.Architecture+".config.json", append(cfg, '\n'))
-	}
 }
 
 // TestDeterministic: the same input gives the same bytes, so the same
@@ -190,61 +162,14 @@ func flatten(def *llb.Definition) []byte {
 	return b.Bytes()
 }
 
-// dump prints a definition as stable text: one op per line with its name,
-// kind, arguments, mounts and spec lines, in definition order.
+// dump prints a definition as the examples' LLB goldens do (internal/llbtest).
 func dump(t *testing.T, def *llb.Definition) string {
 	t.Helper()
-	var b strings.Builder
-	for _, d := range def.Def {
-		var op pb.Op
-		if err := op.UnmarshalVT(d); err != nil {
-			t.Fatal(err)
-		}
-		dg := digest.FromBytes(d)
-		name := def.Metadata[dg].Description["llb.customname"]
-		var lines []string
-		if def.Source != nil {
-			if locs := def.Source.Locations[dg.String()]; locs != nil {
-				for _, l := range locs.Locations {
-					for _, r := range l.Ranges {
-						lines = append(lines, fmt.Sprintf("%d:%d-%d:%d", r.Start.Line, r.Start.Character, r.End.Line, r.End.Character))
-					}
-				}
-			}
-		}
-		switch {
-		case op.GetSource() != nil:
-			fmt.Fprintf(&b, "source %s\n", op.GetSource().Identifier)
-		case op.GetExec() != nil:
-			e := op.GetExec()
-			env := append([]string(nil), e.Meta.Env...)
-			sort.Strings(env)
-			fmt.Fprintf(&b, "exec %q\n  args: %q\n  env: %q\n  cwd: %s\n", name, e.Meta.Args, env, e.Meta.Cwd)
-			for _, m := range e.Mounts {
-				if m.CacheOpt != nil {
-					fmt.Fprintf(&b, "  cache %s id=%s\n", m.Dest, m.CacheOpt.ID)
-				}
-			}
-			fmt.Fprintf(&b, "  spec: %v\n", lines)
-		case op.GetMerge() != nil:
-			fmt.Fprintf(&b, "merge %q (%d inputs)\n", name, len(op.GetMerge().Inputs))
-		case op.GetFile() != nil:
-			fmt.Fprintf(&b, "file %q\n", name)
-			for _, a := range op.GetFile().Actions {
-				switch {
-				case a.GetCopy() != nil:
-					c := a.GetCopy()
-					fmt.Fprintf(&b, "  copy %s -> %s mode=%o owner=%v\n", c.Src, c.Dest, c.Mode, c.Owner != nil)
-				case a.GetMkfile() != nil:
-					fmt.Fprintf(&b, "  mkfile %s (%d bytes)\n", a.GetMkfile().Path, len(a.GetMkfile().Data))
-				case a.GetMkdir() != nil:
-					fmt.Fprintf(&b, "  mkdir %s\n", a.GetMkdir().Path)
-				}
-			}
-			fmt.Fprintf(&b, "  spec: %v\n", lines)
-		}
+	out, err := llbtest.Dump(def)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return b.String()
+	return out
 }
 
 // pyFlaskDefinition is the LLB of examples/py-flask for linux/amd64, its
@@ -373,18 +298,7 @@ func (r *barrierResolver) ResolveImageConfig(ctx context.Context, ref string, op
 // (each is a registry round trip on every build), yet the pinned list and
 // the error a failing registry gives are in stage order.
 func TestBaseImagesResolvedTogether(t *testing.T) {
-	data, err := os.ReadFile("../examples/go-hello/app.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := spec.Parse("app.yaml", data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pl, err := profiles.Go{}.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: arm64, Files: testfiles.Dir("../examples/go-hello")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pl, s := goHelloPlan(t, arm64)
 	gen := func(r llbgen.ImageResolver) (*llbgen.Result, error) {
 		return llbgen.Generate(context.Background(), pl, llbgen.Options{
 			BuildPlatform: amd64, TargetPlatform: arm64,

@@ -16,6 +16,11 @@ type Plan struct {
 	Stages []Stage `json:"stages"`
 	// Final names the stage that is the runtime image.
 	Final string `json:"final"`
+	// Output names the stage whose result the build returns when it is not
+	// Final, as the scan target returns its reports: Final is still
+	// rendered as for the image, so the scan sees the image's filesystem
+	// and shares its cache.
+	Output string `json:"output,omitempty"`
 	// Test names the stage that runs the app's own tests (the test target).
 	Test string `json:"test,omitempty"`
 	// Image is the runtime image's config, laid over the final stage's base
@@ -76,16 +81,27 @@ type Run struct {
 	Args   []string `json:"args"`
 	Env    []string `json:"env,omitempty"`
 	Mounts []Mount  `json:"mounts,omitempty"`
+	// NoCache runs the step on every build instead of answering from
+	// BuildKit's cache: a scan asks a moving database about fixed files.
+	NoCache bool `json:"no_cache,omitempty"`
 }
 
-// Mount is a cache or secret mount of a Run step.
+// Mount is a cache, secret, stage or output mount of a Run step.
 type Mount struct {
-	// Kind is "cache" or "secret".
+	// Kind is "cache", "secret", "stage" (an earlier stage's filesystem,
+	// read-only) or "output". An output mount is a directory that starts
+	// empty, or as the stage named by Stage, or as the stage's previous
+	// output step left it; from the first output step on, the stage's
+	// result is that directory, and a step with one leaves the stage's
+	// filesystem as it was: a tool's reports without the tool.
 	Kind string `json:"kind"`
 	// Target is the path in the step's filesystem.
 	Target string `json:"target,omitempty"`
 	// ID is the cache id, or the secret id given with --secret.
 	ID string `json:"id"`
+	// Stage names the stage a stage mount shows, or an output mount starts
+	// from.
+	Stage string `json:"stage,omitempty"`
 	// Locked, for a cache, lets one step at a time use it: a concurrent
 	// step waits (BuildKit's sharing=locked). Without it the cache is
 	// shared, which suits tools that lock their own files.

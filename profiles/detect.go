@@ -1,37 +1,37 @@
 package profiles
 
-// detectors are tried in order; the first whose file exists decides. Build
-// files of compiled languages come first: a Go or Java repository often
-// carries a package.json for its front-end tooling.
-var detectors = []struct {
-	file, language string
-}{
-	{"go.mod", "go"},
-	{"Cargo.toml", "rust"},
-	{"pom.xml", "java"},
-	{"build.gradle", "java"},
-	{"build.gradle.kts", "java"},
-	{"pyproject.toml", "python"},
-	{"requirements.txt", "python"},
-	{"package.json", "node"},
-	{"index.html", "static"},
+import "sort"
+
+// detectors are the languages' detection files in the order they are
+// tried: by DetectRank, then as each language lists them.
+func detectors() [][2]string {
+	langs := All()
+	sort.SliceStable(langs, func(i, j int) bool { return langs[i].DetectRank < langs[j].DetectRank })
+	var out [][2]string
+	for _, l := range langs {
+		for _, f := range l.Detect {
+			out = append(out, [2]string{f, l.Name})
+		}
+	}
+	return out
 }
 
 // DetectFiles are the files Detect looks at, for the frontend to load.
 func DetectFiles() []string {
-	out := make([]string, 0, len(detectors))
-	for _, d := range detectors {
-		out = append(out, d.file)
+	var out []string
+	for _, d := range detectors() {
+		out = append(out, d[0])
 	}
 	return out
 }
 
 // Detect guesses the language of an app from its files, and says which
-// file decided, so the warning can tell the user.
+// file decided, so the warning can tell the user. The first detection
+// file that exists decides.
 func Detect(files Files) (language, evidence string, ok bool) {
-	for _, d := range detectors {
-		if exists(files, d.file) {
-			return d.language, d.file, true
+	for _, d := range detectors() {
+		if exists(files, d[0]) {
+			return d[1], d[0], true
 		}
 	}
 	return "", "", false

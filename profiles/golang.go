@@ -5,46 +5,76 @@ import (
 	"bytes"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/org/appbuild/contract"
 	"github.com/org/appbuild/plan"
 	"github.com/org/appbuild/spec"
 )
 
 // Go plans Go apps: cross-compiled static binaries on distroless static.
+//
+// Private modules: the spec's secrets are mounted in `go mod download`, the
+// step that fetches modules, and no other. The secret netrc is mounted as
+// /root/.netrc, which both the go command (for a GOPROXY that asks for a
+// login) and git (for modules fetched directly, over HTTPS) read; a secret
+// with env (GOPROXY with a token in its URL, or GOPRIVATE to send private
+// paths past the public proxy and checksum database) sets that variable for
+// the step. Like every secret, none of them lands in a layer.
 type Go struct{}
 
-var _ Profile = Go{}
+// golangLanguage is Go's descriptor. go.sum is needed only once go.mod
+// requires a module, and go.mod's go line pins the toolchain.
+var golangLanguage = register(Language{
+	Name:       "go",
+	Rank:       1,
+	Profile:    Go{},
+	Managers:   []string{"go"},
+	Detect:     []string{"go.mod"},
+	DetectRank: 1,
+	Locks: []Lock{{Manifest: "go.mod", Files: []string{"go.sum"},
+		HasDeps: func(gomod []byte) bool { return hasLine(gomod, "require") }}},
+	Pinned: func(files Files) bool {
+		gomod, err := files.ReadFile("go.mod")
+		return err == nil && hasLine(gomod, "go ")
+	},
+	Unpinned: "no version and no go line in go.mod: the default Go version is used",
+	Scratch:  true,
+})
 
 const (
-	defaultGoVersion = "1.26"
-	golangImage      = "docker.io/library/golang"
+	// netrcSecret is the secret id mounted as /root/.netrc.
+	netrcSecret      = "netrc"
+	defaultGoVersion = contract.GoVersion
+	golangImage      = contract.GoRepo
 )
 
 // The Go caches live in cache mounts, so a rebuild reuses downloaded modules
 // and compiled packages while neither ever lands in a layer.
 var (
 	goModCache   = plan.Mount{Kind: "cache", Target: "/go/pkg/mod", ID: "appbuild-go-mod"}
-	goBuildCache = plan.Mount{Kind: "cache", Target: "/root/.cache/go-build", ID: "appbuild-go-build"}
+	goBuildCache = contract.GoBuildCache
 )
 
 // goModLayer is the module cache when it is kept in a layer (Env.DepsLayer).
 const goModLayer = "/deps/go/mod"
 
-// Plan builds the binary on the build platform for the target platform
-// (GOOS/GOARCH, CGO off: no emulation), then copies it alone into the
-// runtime image.
-func (Go) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
+// Plan plans a Go app (see build) under the image contract.
+func (g Go) Plan(s *spec.Spec, env Env) (*plan.Plan, error) { return assemble(s, env, g.build) }
+
+// build builds the binary on the build platform for the target platform
+// (GOOS/GOARCH, CGO off: no emulation); the runtime gets it alone.
+func (Go) build(s *spec.Spec, env Env) (contract.Build, error) {
 	if s.BuildCommand != nil {
-		return nil, s.Errorf("build_command", "build_command is not supported for go: name the package to build in build")
+		return contract.Build{}, s.Errorf("build_command", "build_command is not supported for go: name the package to build in build")
 	}
 	if s.Packages != nil {
-		return nil, s.Errorf("packages", "extra OS packages are not supported for go: the runtime is a static binary")
+		return contract.Build{}, s.Errorf("packages", "extra OS packages are not supported for go: the runtime is a static binary")
 	}
 	gomod, err := env.Files.ReadFile("go.mod")
 	if err != nil {
-		return nil, s.Errorf("language", "go.mod not found in the app's directory: a go app needs a module (go mod init)")
+		return contract.Build{}, s.Errorf(appDirField(s), "go.mod not found in the app's directory: a go app needs a module (go mod init)")
 	}
 	version := s.Version
 	if version == "" {
@@ -52,6 +82,19 @@ func (Go) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 	}
 	builder := golangImage + ":" + version
 
+	build, modCache := goBuildStage(s, env, builder)
+	binary := path.Join(appDir, s.Name)
+	runtime := plan.Stage{From: staticRuntimeBase(s), Steps: []plan.Step{copyBinary(s, "/out/"+s.Name)}}
+	// Tests run natively, on the build platform, like the compiler.
+	test := &contract.Test{From: "build", OnBuildPlatform: true, Step: "go test",
+		Run: plan.Run{Args: []string{"go", "test", "./..."}, Mounts: modCache}}
+	return contract.Build{Stages: []plan.Stage{build}, Test: test, Runtime: runtime,
+		Entrypoint: []string{binary}, ProbeGo: builder}, nil
+}
+
+// goBuildStage downloads the modules and builds the binary in builder; it
+// returns the stage and the cache mounts the tests share with it.
+func goBuildStage(s *spec.Spec, env Env, builder string) (plan.Stage, []plan.Mount) {
 	depFiles := []string{"go.mod"}
 	if exists(env.Files, "go.sum") {
 		depFiles = append(depFiles, "go.sum")
@@ -60,8 +103,6 @@ func (Go) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 	if pkg == "" {
 		pkg = "."
 	}
-	binary := path.Join(appDir, s.Name)
-
 	// Modules live in a cache mount, or with DepsLayer in the download
 	// step's layer, which only go.mod and go.sum key.
 	modCache := []plan.Mount{goModCache, goBuildCache}
@@ -82,11 +123,13 @@ func (Go) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 			Origin: []string{"language"},
 			Copy:   &plan.Copy{Paths: depFiles, Dest: "/src/"},
 		}, {
+			// The one step that talks to module servers gets the secrets:
+			// private modules need credentials (see Go).
 			Name:   "go mod download",
-			Origin: []string{"language"},
+			Origin: []string{"language", "secrets"},
 			Run: &plan.Run{
 				Args:   []string{"go", "mod", "download"},
-				Mounts: modCache,
+				Mounts: append(slices.Clone(modCache), secretMounts(s, map[string]string{netrcSecret: "/root/.netrc"})...),
 			},
 		}, {
 			Name:   "copy source",
@@ -97,59 +140,12 @@ func (Go) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 			Origin: []string{"build"},
 			Run: &plan.Run{
 				Args:   []string{"go", "build", "-trimpath", "-ldflags=-s -w", "-o", "/out/" + s.Name, pkg},
-				Env:    goTargetEnv(env.TargetPlatform),
+				Env:    contract.GoTargetEnv(env.TargetPlatform),
 				Mounts: modCache,
 			},
 		}},
 	}
-
-	runtime := plan.Stage{
-		Name: "runtime",
-		From: staticRuntimeBase(s),
-		Steps: []plan.Step{{
-			Name:   "copy " + s.Name,
-			Origin: []string{"build"},
-			Copy: &plan.Copy{
-				FromStage: "build",
-				Paths:     []string{"/out/" + s.Name},
-				Dest:      binary,
-				Owner:     rootOwner,
-				Mode:      0o755,
-			},
-		}},
-	}
-	test := plan.Stage{
-		Name: "test",
-		From: plan.Base{Stage: "build"},
-		// Tests run natively, on the build platform, like the compiler.
-		OnBuildPlatform: true,
-		Steps: []plan.Step{{
-			Name:   "go test",
-			Origin: []string{"test"},
-			Run: &plan.Run{
-				Args:   testCommand(s, []string{"go", "test", "./..."}),
-				Mounts: modCache,
-			},
-		}},
-	}
-	stages := []plan.Stage{build, test}
-	stages = withProbe(s, env, builder, stages, runtime)
-
-	img, err := runtimeImage(s, []string{binary})
-	if err != nil {
-		return nil, err
-	}
-	return &plan.Plan{ContextDir: s.Dir, Stages: stages, Final: "runtime", Test: "test", Image: img}, nil
-}
-
-// goTargetEnv is the environment that makes go build cross-compile a static
-// binary for the target platform.
-func goTargetEnv(p ocispecs.Platform) []string {
-	env := []string{"CGO_ENABLED=0", "GOOS=" + p.OS, "GOARCH=" + p.Architecture}
-	if p.Architecture == "arm" && len(p.Variant) == 2 {
-		env = append(env, "GOARM="+p.Variant[1:])
-	}
-	return env
+	return build, modCache
 }
 
 var goLine = regexp.MustCompile(`^go\s+(\d+\.\d+)(\.\d+)?\s*$`)

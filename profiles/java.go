@@ -1,12 +1,11 @@
 package profiles
 
 import (
-	"bytes"
-	"encoding/xml"
 	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/org/appbuild/contract"
 	"github.com/org/appbuild/plan"
 	"github.com/org/appbuild/spec"
 )
@@ -49,7 +48,19 @@ import (
 // wrappers are not used: they download the build tool, which the images have.
 type Java struct{}
 
-var _ Profile = Java{}
+// javaLanguage is Java's descriptor: Maven and Gradle keep no lock file
+// appbuild reads; Reads are their settings and version catalog.
+var javaLanguage = register(Language{
+	Name:         "java",
+	Rank:         4,
+	Profile:      Java{},
+	Managers:     []string{"maven", "gradle"},
+	Detect:       []string{"pom.xml", "build.gradle", "build.gradle.kts"},
+	DetectRank:   3,
+	VersionFiles: []string{".java-version"},
+	Reads: []string{"settings.gradle", "settings.gradle.kts", "gradle.properties", "gradle/libs.versions.toml",
+		".mvn/maven.config", ".mvn/jvm.config", ".mvn/extensions.xml"},
+})
 
 const (
 	// defaultJavaMajor is the Java version used when neither the spec nor
@@ -104,65 +115,109 @@ type javaTool struct {
 	// setup writes the tool's configuration into the deps stage.
 	setup []plan.Step
 	// resolve is the deps stage's command, build the build stage's, test
-	// the test stage's; env is set on each of them.
+	// the test stage's; env is the deps stage's environment, which the
+	// other two inherit.
 	resolve, build, test []string
 	env                  []string
 	// classes is the directory, in the build stage, that becomes /app/classes.
 	classes string
 }
 
-// Plan resolves the dependencies and builds the classes on the build
+// Plan plans a Java app (see build) under the image contract.
+func (j Java) Plan(s *spec.Spec, env Env) (*plan.Plan, error) { return assemble(s, env, j.build) }
+
+// build resolves the dependencies and builds the classes on the build
 // platform, then lays lib and classes into the Java runtime of the target.
-func (Java) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
+func (Java) build(s *spec.Spec, env Env) (contract.Build, error) {
 	if s.Packages != nil {
-		return nil, s.Errorf("packages", "extra OS packages are not supported for java yet")
+		return contract.Build{}, s.Errorf("packages", "extra OS packages are not supported for java yet")
 	}
 	if s.Runtime == "scratch" {
-		return nil, s.Errorf("runtime", "java needs a JVM: use distroless (the default) or slim")
+		return contract.Build{}, s.Errorf("runtime", "java needs a JVM: use distroless (the default) or slim")
 	}
-	manager, err := javaManager(s, env.Files)
+	tool, major, main, err := javaToolchain(s, env.Files)
 	if err != nil {
-		return nil, err
+		return contract.Build{}, err
+	}
+	mounts := append([]plan.Mount{tool.cache}, secretMounts(s, map[string]string{
+		mavenSettingsSecret:    "/root/.m2/settings.xml",
+		gradlePropertiesSecret: "/root/.gradle/gradle.properties",
+	})...)
+	run := func(args []string) *plan.Run {
+		return &plan.Run{Args: args, Mounts: mounts}
+	}
+
+	deps := javaDepsStage(tool, run)
+	build := javaBuildStage(s, tool, run)
+	test := &contract.Test{From: "build", OnBuildPlatform: true, Workdir: javaSrcDir,
+		Step: tool.name + " test", Run: *run(tool.test)}
+
+	base, java := javaRuntime(s, major)
+	runtime := plan.Stage{
+		From: base,
+		Steps: []plan.Step{{
+			// From the deps stage, which a code change does not touch: the
+			// same layer, not pushed again.
+			Name:   "copy dependencies",
+			Origin: []string{"dependencies"},
+			Copy:   &plan.Copy{FromStage: "deps", Paths: []string{javaLibDir}, Dest: appDir + "/lib", Owner: rootOwner},
+		}, {
+			Name:   "copy classes",
+			Origin: []string{"build"},
+			Copy:   &plan.Copy{FromStage: "build", Paths: []string{tool.classes}, Dest: appDir + "/classes", Owner: rootOwner},
+		}},
+	}
+	return contract.Build{Stages: []plan.Stage{deps, build}, Test: test, Runtime: runtime,
+		Entrypoint: []string{java, "-cp", appDir + "/classes:" + appDir + "/lib/*", main},
+		Env:        map[string]string{"JDK_JAVA_OPTIONS": javaOptions}}, nil
+}
+
+// javaToolchain picks Maven or Gradle and reads from the build file the
+// Java major version and the main class.
+func javaToolchain(s *spec.Spec, files Files) (tool javaTool, major, main string, err error) {
+	manager, err := javaManager(s, files)
+	if err != nil {
+		return javaTool{}, "", "", err
 	}
 	var buildFile []byte
 	if manager == "maven" {
-		buildFile, _ = env.Files.ReadFile("pom.xml")
+		buildFile, _ = files.ReadFile("pom.xml")
 	} else {
-		buildFile = gradleBuildFile(env.Files)
+		buildFile = gradleBuildFile(files)
 	}
-	major, err := javaMajor(s, env.Files, buildFile)
+	major, err = javaMajor(s, files, buildFile)
 	if err != nil {
-		return nil, err
+		return javaTool{}, "", "", err
 	}
-	main, err := javaMainClass(s, manager, buildFile)
+	main, err = javaMainClass(s, manager, buildFile)
 	if err != nil {
-		return nil, err
+		return javaTool{}, "", "", err
 	}
-	var tool javaTool
 	if manager == "maven" {
-		tool = mavenTool(s, env.Files, major)
+		tool = mavenTool(s, files, major)
 	} else {
-		tool = gradleTool(s, env.Files, major)
+		tool = gradleTool(s, files, major)
 	}
 	for _, f := range dependencyFiles(s) {
 		if !slices.Contains(tool.manifests, f) {
 			tool.manifests = append(tool.manifests, f)
 		}
 	}
+	return tool, major, main, nil
+}
 
+// javaDepsStage resolves the dependencies from the manifests alone, so a
+// source change never resolves them again.
+func javaDepsStage(tool javaTool, run func([]string) *plan.Run) plan.Stage {
 	depOrigin := []string{"dependencies", "language"}
-	mounts := append([]plan.Mount{tool.cache}, secretMounts(s, map[string]string{
-		mavenSettingsSecret:    "/root/.m2/settings.xml",
-		gradlePropertiesSecret: "/root/.gradle/gradle.properties",
-	})...)
-	run := func(args []string) *plan.Run {
-		return &plan.Run{Args: args, Env: tool.env, Mounts: mounts}
-	}
-
+	// The tool's environment is the deps stage's, which the build and test
+	// stages start from: every step of the three runs the tool with it (and
+	// an ejected Dockerfile can only override an image's variable with ENV).
 	deps := plan.Stage{
 		Name:            "deps",
 		From:            plan.Base{Image: tool.image},
 		OnBuildPlatform: true,
+		Env:             tool.env,
 		Workdir:         javaDepsDir,
 		Steps:           slices.Clone(tool.setup),
 	}
@@ -181,11 +236,17 @@ func (Java) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 		Run:    run(tool.resolve),
 	})
 
+	return deps
+}
+
+// javaBuildStage compiles the classes with the tool, or the spec's
+// build_command, on top of the resolved dependencies.
+func javaBuildStage(s *spec.Spec, tool javaTool, run func([]string) *plan.Run) plan.Stage {
 	buildStep := plan.Step{Name: strings.Join(tool.build, " "), Origin: []string{"build"}, Run: run(tool.build)}
 	if len(s.BuildCommand) > 0 {
 		buildStep = plan.Step{Name: strings.Join(s.BuildCommand, " "), Origin: []string{"build_command"}, Run: run(s.BuildCommand)}
 	}
-	build := plan.Stage{
+	return plan.Stage{
 		Name:            "build",
 		From:            plan.Base{Stage: "deps"},
 		OnBuildPlatform: true,
@@ -196,43 +257,6 @@ func (Java) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 			Copy:   &plan.Copy{Paths: []string{"."}, Dest: javaSrcDir + "/"},
 		}, buildStep},
 	}
-	test := plan.Stage{
-		Name:            "test",
-		From:            plan.Base{Stage: "build"},
-		OnBuildPlatform: true,
-		Workdir:         javaSrcDir,
-		Steps: []plan.Step{{
-			Name:   tool.name + " test",
-			Origin: []string{"test"},
-			Run:    run(testCommand(s, tool.test)),
-		}},
-	}
-
-	base, java := javaRuntime(s, major)
-	runtime := plan.Stage{
-		Name: "runtime",
-		From: base,
-		Steps: []plan.Step{{
-			// From the deps stage, which a code change does not touch: the
-			// same layer, not pushed again.
-			Name:   "copy dependencies",
-			Origin: []string{"dependencies"},
-			Copy:   &plan.Copy{FromStage: "deps", Paths: []string{javaLibDir}, Dest: appDir + "/lib", Owner: rootOwner},
-		}, {
-			Name:   "copy classes",
-			Origin: []string{"build"},
-			Copy:   &plan.Copy{FromStage: "build", Paths: []string{tool.classes}, Dest: appDir + "/classes", Owner: rootOwner},
-		}},
-	}
-	stages := []plan.Stage{deps, build, test}
-	stages = withProbe(s, env, golangImage+":"+defaultGoVersion, stages, runtime)
-
-	img, err := runtimeImage(s, []string{java, "-cp", appDir + "/classes:" + appDir + "/lib/*", main})
-	if err != nil {
-		return nil, err
-	}
-	img.Env = withDefaults(img.Env, map[string]string{"JDK_JAVA_OPTIONS": javaOptions})
-	return &plan.Plan{ContextDir: s.Dir, Stages: stages, Final: "runtime", Test: "test", Image: img}, nil
 }
 
 // javaManager is the spec's build tool, or the one whose build file the app
@@ -254,7 +278,7 @@ func javaManager(s *spec.Spec, files Files) (string, error) {
 	case gradleBuildFile(files) != nil:
 		return "gradle", nil
 	}
-	return "", s.Errorf("language", "no pom.xml, build.gradle or build.gradle.kts in the app's directory: a java app is built with Maven or Gradle")
+	return "", s.Errorf(appDirField(s), "no pom.xml, build.gradle or build.gradle.kts in the app's directory: a java app is built with Maven or Gradle")
 }
 
 // dependencyFiles are the spec's dependencies.files.
@@ -307,8 +331,6 @@ func mavenTool(s *spec.Spec, files Files, major string) javaTool {
 // mavenMirrorSettings is a Maven settings file whose one mirror serves every
 // repository from index.
 func mavenMirrorSettings(index string) []byte {
-	var esc bytes.Buffer
-	_ = xml.EscapeText(&esc, []byte(index))
 	return []byte(`<?xml version="1.0" encoding="UTF-8"?>
 <!-- Written by appbuild from dependencies.index: every repository through one mirror.
      Credentials for it: a <server> with id ` + mavenMirrorID + ` in the ` + mavenSettingsSecret + ` secret. -->
@@ -317,7 +339,7 @@ func mavenMirrorSettings(index string) []byte {
     <mirror>
       <id>` + mavenMirrorID + `</id>
       <name>dependencies.index</name>
-      <url>` + esc.String() + `</url>
+      <url>` + xmlText(index) + `</url>
       <mirrorOf>*</mirrorOf>
     </mirror>
   </mirrors>

@@ -2,7 +2,6 @@ package profiles
 
 import (
 	"encoding/json"
-	"fmt"
 	"path"
 	"regexp"
 	"slices"
@@ -10,9 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
-	"go.yaml.in/yaml/v3"
-
+	"github.com/org/appbuild/contract"
 	"github.com/org/appbuild/plan"
 	"github.com/org/appbuild/spec"
 )
@@ -39,7 +36,19 @@ import (
 // always runs on the target platform.
 type Node struct{}
 
-var _ Profile = Node{}
+// nodeLanguage is Node's descriptor; Reads are the package managers'
+// configuration files.
+var nodeLanguage = register(Language{
+	Name:         "node",
+	Rank:         3,
+	Profile:      Node{},
+	Managers:     []string{"npm", "pnpm", "yarn"},
+	Detect:       []string{"package.json"},
+	DetectRank:   5,
+	Locks:        []Lock{{Manifest: "package.json", Files: nodeLockFiles()}},
+	VersionFiles: []string{".nvmrc", ".node-version"},
+	Reads:        nodeConfigFiles,
+})
 
 const (
 	// defaultNodeMajor is the Node.js major version used when neither the
@@ -111,161 +120,50 @@ type nodeManager struct {
 	indexEnv string
 }
 
-// Plan installs dependencies and runs the build on the build platform, then
+// Plan plans a Node app (see build) under the image contract.
+func (n Node) Plan(s *spec.Spec, env Env) (*plan.Plan, error) { return assemble(s, env, n.build) }
+
+// build installs dependencies and runs the build on the build platform, then
 // copies the app, the production dependencies and the probe into distroless
 // nodejs for the target platform.
-func (Node) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
+func (Node) build(s *spec.Spec, env Env) (contract.Build, error) {
 	if s.Packages != nil && len(s.Packages.Runtime) > 0 {
-		return nil, s.Errorf("packages.runtime", "runtime packages are not supported for node: the distroless nodejs image has no package manager")
+		return contract.Build{}, s.Errorf("packages.runtime", "runtime packages are not supported for node: the distroless nodejs image has no package manager")
 	}
 	if s.Runtime == "scratch" {
-		return nil, s.Errorf("runtime", "node needs a C library: use distroless (the default) or slim")
+		return contract.Build{}, s.Errorf("runtime", "node needs a C library: use distroless (the default) or slim")
 	}
 	raw, err := env.Files.ReadFile("package.json")
 	if err != nil {
-		return nil, s.Errorf("language", "package.json not found in the app's directory: a node app needs one (npm init)")
+		return contract.Build{}, s.Errorf(appDirField(s), "package.json not found in the app's directory: a node app needs one (npm init)")
 	}
 	var pkg packageJSON
 	if err := json.Unmarshal(raw, &pkg); err != nil {
-		return nil, s.Errorf("language", "package.json is not valid: %v", err)
+		return contract.Build{}, s.Errorf("language", "package.json is not valid: %v", err)
 	}
 	pm, err := nodeManagerOf(s, env.Files, pkg)
 	if err != nil {
-		return nil, err
+		return contract.Build{}, err
 	}
 	major, err := nodeMajor(s, env.Files, pkg)
 	if err != nil {
-		return nil, err
+		return contract.Build{}, err
 	}
-	builder := nodeImage + ":" + major + "-slim"
 	main, err := nodeMain(s, pkg)
 	if err != nil {
-		return nil, err
+		return contract.Build{}, err
 	}
 	buildStep, err := nodeBuildStep(s, pm, pkg)
 	if err != nil {
-		return nil, err
+		return contract.Build{}, err
 	}
-
-	// Secrets and a private index reach every step that talks to a
-	// registry, and no other.
-	secrets := secretMounts(s, map[string]string{npmrcSecret: "/root/.npmrc"})
-	installEnv := append(slices.Clone(nodeBuildEnv), pm.env...)
-	withIndex := func(args []string) []string { return args }
-	if s.Dependencies != nil && s.Dependencies.Index != "" {
-		index := s.Dependencies.Index
-		if pm.indexEnv != "" {
-			installEnv = append(installEnv, pm.indexEnv+"="+index)
-		}
-		withIndex = func(args []string) []string {
-			if pm.indexEnv != "" && args[0] != "npm" {
-				return args
-			}
-			return append(slices.Clone(args), "--registry="+index)
-		}
-	}
-	depOrigin := []string{"dependencies", "language"}
-
-	// installSteps are the steps of a stage that installs from the lock
-	// file: build packages, the manager, the manifests, the install.
-	installSteps := func(install []string, name string) []plan.Step {
-		var steps []plan.Step
-		if s.Packages != nil && len(s.Packages.Build) > 0 {
-			steps = append(steps, plan.Step{
-				Name:   "apt-get update",
-				Origin: []string{"packages.build"},
-				Run:    &plan.Run{Args: []string{"apt-get", "update"}},
-			}, plan.Step{
-				Name:   "apt-get install " + strings.Join(s.Packages.Build, " "),
-				Origin: []string{"packages.build"},
-				Run: &plan.Run{
-					Args: append([]string{"apt-get", "install", "-y", "--no-install-recommends", "--"}, s.Packages.Build...),
-					Env:  []string{"DEBIAN_FRONTEND=noninteractive"},
-				},
-			})
-		}
-		if pm.setup != nil {
-			steps = append(steps, plan.Step{
-				Name:   strings.Join(pm.setup, " "),
-				Origin: depOrigin,
-				Run:    &plan.Run{Args: withIndex(pm.setup), Mounts: append([]plan.Mount{npmCache}, secrets...)},
-			})
-		}
-		steps = append(steps, nodeManifestCopies(s, env.Files, pm)...)
-		steps = append(steps, plan.Step{
-			Name:   name,
-			Origin: depOrigin,
-			Run:    &plan.Run{Args: withIndex(install), Mounts: append([]plan.Mount{pm.cache}, secrets...)},
-		})
-		return steps
-	}
-
-	// deps: every dependency, for the build script and the tests.
-	deps := plan.Stage{
-		Name:            "deps",
-		From:            plan.Base{Image: builder},
-		OnBuildPlatform: true,
-		Env:             installEnv,
-		Workdir:         appDir,
-		Steps:           installSteps(pm.install, strings.Join(pm.install, " ")),
-	}
-	copySource := plan.Step{
-		Name:   "copy source",
-		Origin: []string{"dir", "language"},
-		Copy:   &plan.Copy{Paths: []string{"."}, Dest: appDir + "/"},
-	}
-	// build: the source on top, and the build script.
-	build := plan.Stage{
-		Name:            "build",
-		From:            plan.Base{Stage: "deps"},
-		OnBuildPlatform: true,
-		Workdir:         appDir,
-		Steps:           []plan.Step{copySource},
-	}
-	if buildStep != nil {
-		build.Steps = append(build.Steps, *buildStep)
-	}
-	test := plan.Stage{
-		Name:            "test",
-		From:            plan.Base{Stage: "build"},
-		OnBuildPlatform: true,
-		Workdir:         appDir,
-		Steps: []plan.Step{{
-			Name:   pm.name + " test",
-			Origin: []string{"test"},
-			Run:    &plan.Run{Args: testCommand(s, []string{pm.command, "test"})},
-		}},
-	}
-	// app: the source and the built output, without the development
-	// node_modules, which the production install replaces.
-	app := plan.Stage{
-		Name:            "app",
-		From:            plan.Base{Stage: "build"},
-		OnBuildPlatform: true,
-		Workdir:         appDir,
-		Steps: []plan.Step{{
-			Name:   "remove development node_modules",
-			Origin: []string{"dependencies"},
-			Run:    &plan.Run{Args: []string{"rm", "-rf", appDir + "/node_modules"}},
-		}},
-	}
-	if buildStep == nil {
-		// Nothing to build: the image needs the source alone, so it does
-		// not wait for the development install, which only test runs. A
-		// node_modules in the context (no .dockerignore) is left out: the
-		// production install's takes its place.
-		app.From = plan.Base{Image: builder}
-		app.Steps = []plan.Step{copySource, {
-			Name:   "remove the context's node_modules",
-			Origin: []string{"dir"},
-			Run:    &plan.Run{Args: []string{"rm", "-rf", appDir + "/node_modules"}},
-		}}
-	}
-	stages := []plan.Stage{deps, build, test, app}
+	in := newNodeInstall(s, env.Files, pm, nodeImage+":"+major+"-slim")
+	stages := nodeStages(in, buildStep)
+	test := &contract.Test{From: "build", OnBuildPlatform: true, Workdir: appDir,
+		Step: pm.name + " test", Run: plan.Run{Args: []string{pm.command, "test"}}}
 
 	runtimeBase, node := nodeRuntime(s, major)
 	runtime := plan.Stage{
-		Name: "runtime",
 		From: runtimeBase,
 		Steps: []plan.Step{{
 			Name:   "copy app",
@@ -274,36 +172,20 @@ func (Node) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 		}},
 	}
 	if len(pkg.Dependencies)+len(pkg.OptionalDependencies) > 0 {
-		// prod-deps: the production dependencies alone, from the lock
-		// file again (the cache makes it a local copy). It does not depend
-		// on the source, so a source change never reinstalls them.
 		native, err := nodeNativeProd(pm, env.Files, pkg)
 		if err != nil {
-			return nil, s.Errorf("language", "%s: %v", pm.lock, err)
+			return contract.Build{}, s.Errorf("language", "%s: %v", pm.lock, err)
 		}
-		prod := plan.Stage{
-			Name:            "prod-deps",
-			From:            plan.Base{Image: builder},
-			OnBuildPlatform: !(native && !samePlatform(env.BuildPlatform, env.TargetPlatform)),
-			Env:             installEnv,
-			Workdir:         appDir,
-			Steps:           installSteps(pm.prod, strings.Join(pm.prod, " ")),
-		}
-		stages = append(stages, prod)
+		stages = append(stages, in.prodDeps(!(native && !samePlatform(env.BuildPlatform, env.TargetPlatform))))
 		runtime.Steps = append(runtime.Steps, plan.Step{
 			Name:   "copy node_modules",
 			Origin: []string{"dependencies"},
 			Copy:   &plan.Copy{FromStage: "prod-deps", Paths: []string{appDir + "/node_modules"}, Dest: appDir + "/node_modules", Owner: rootOwner},
 		})
 	}
-	stages = withProbe(s, env, golangImage+":"+defaultGoVersion, stages, runtime)
-
-	img, err := runtimeImage(s, []string{node, path.Join(appDir, main)})
-	if err != nil {
-		return nil, err
-	}
-	img.Env = withDefaults(img.Env, map[string]string{"NODE_ENV": "production"})
-	return &plan.Plan{ContextDir: s.Dir, Stages: stages, Final: "runtime", Test: "test", Image: img}, nil
+	return contract.Build{Stages: stages, Test: test, Runtime: runtime,
+		Entrypoint: []string{node, path.Join(appDir, main)},
+		Env:        map[string]string{"NODE_ENV": "production"}}, nil
 }
 
 // nodeRuntime is the runtime base image and where node is in it.
@@ -324,6 +206,15 @@ var nodeLocks = []struct{ file, manager string }{
 	{"npm-shrinkwrap.json", "npm"},
 	{"pnpm-lock.yaml", "pnpm"},
 	{"yarn.lock", "yarn"},
+}
+
+// nodeLockFiles are the lock files' names, in the order they are looked for.
+func nodeLockFiles() []string {
+	var out []string
+	for _, l := range nodeLocks {
+		out = append(out, l.file)
+	}
+	return out
 }
 
 // nodeManagerOf picks the package manager: the spec's, or the one whose lock
@@ -595,136 +486,4 @@ func enginesMajor(r string) string {
 		return ""
 	}
 	return strconv.Itoa(best)
-}
-
-// nodeNativeProd reports whether a production dependency has native code
-// (see Node); when the lock file cannot tell, it says yes.
-func nodeNativeProd(pm nodeManager, files Files, pkg packageJSON) (bool, error) {
-	data, err := files.ReadFile(pm.lock)
-	if err != nil {
-		return true, nil
-	}
-	switch pm.name {
-	case "npm":
-		return npmNativeProd(data)
-	case "pnpm":
-		return pnpmNativeProd(data, pkg)
-	}
-	return true, nil
-}
-
-// npmNativeProd reads package-lock.json (version 2 or 3).
-func npmNativeProd(data []byte) (bool, error) {
-	var lock struct {
-		Packages map[string]struct {
-			Dev              bool     `json:"dev"`
-			HasInstallScript bool     `json:"hasInstallScript"`
-			OS               []string `json:"os"`
-			CPU              []string `json:"cpu"`
-		} `json:"packages"`
-	}
-	if err := json.Unmarshal(data, &lock); err != nil {
-		return false, fmt.Errorf("not valid JSON: %v", err)
-	}
-	if lock.Packages == nil {
-		return true, nil // lockfileVersion 1 records no install scripts
-	}
-	for key, p := range lock.Packages {
-		if key == "" || p.Dev {
-			continue
-		}
-		if p.HasInstallScript || len(p.OS) > 0 || len(p.CPU) > 0 {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
-// pnpmNativeProd reads pnpm-lock.yaml: version 9 by walking production's
-// closure from the importer through the snapshots, version 6 by its dev
-// flags.
-func pnpmNativeProd(data []byte, pkg packageJSON) (bool, error) {
-	type pnpmPackage struct {
-		Dev           *bool    `yaml:"dev"`
-		RequiresBuild bool     `yaml:"requiresBuild"`
-		OS            []string `yaml:"os"`
-		CPU           []string `yaml:"cpu"`
-	}
-	type deps struct {
-		Dependencies         map[string]yaml.Node `yaml:"dependencies"`
-		OptionalDependencies map[string]yaml.Node `yaml:"optionalDependencies"`
-	}
-	var lock struct {
-		LockfileVersion string                 `yaml:"lockfileVersion"`
-		Importers       map[string]deps        `yaml:"importers"`
-		Packages        map[string]pnpmPackage `yaml:"packages"`
-		Snapshots       map[string]deps        `yaml:"snapshots"`
-	}
-	if err := yaml.Unmarshal(data, &lock); err != nil {
-		return false, fmt.Errorf("not valid YAML: %v", err)
-	}
-	native := func(p pnpmPackage) bool { return p.RequiresBuild || len(p.OS) > 0 || len(p.CPU) > 0 }
-	if lock.Snapshots == nil {
-		// Version 6 and older: each package says whether it is dev-only.
-		for _, p := range lock.Packages {
-			if (p.Dev == nil || !*p.Dev) && native(p) {
-				return true, nil
-			}
-		}
-		return false, nil
-	}
-	importer, ok := lock.Importers["."]
-	if !ok {
-		return true, nil
-	}
-	// A dependency's version is "1.2.3", "1.2.3(peer@4.5.6)" or, for an
-	// alias, "name@1.2.3"; links to local directories are not packages.
-	key := func(name string, v yaml.Node) string {
-		version := v.Value
-		if v.Kind == yaml.MappingNode { // importers: {specifier, version}
-			for i := 0; i+1 < len(v.Content); i += 2 {
-				if v.Content[i].Value == "version" {
-					version = v.Content[i+1].Value
-				}
-			}
-		}
-		if strings.HasPrefix(version, "link:") || strings.HasPrefix(version, "file:") {
-			return ""
-		}
-		if base, _, _ := strings.Cut(version, "("); strings.LastIndex(base, "@") > 0 {
-			return version // an alias: the snapshot is the named package's
-		}
-		return name + "@" + version
-	}
-	seen := map[string]bool{}
-	var queue []string
-	push := func(d deps) {
-		for _, m := range []map[string]yaml.Node{d.Dependencies, d.OptionalDependencies} {
-			for name, v := range m {
-				if k := key(name, v); k != "" && !seen[k] {
-					seen[k] = true
-					queue = append(queue, k)
-				}
-			}
-		}
-	}
-	push(importer)
-	for len(queue) > 0 {
-		k := queue[0]
-		queue = queue[1:]
-		bare, _, _ := strings.Cut(k, "(") // packages are keyed without peers
-		if native(lock.Packages[bare]) {
-			return true, nil
-		}
-		if at := strings.LastIndex(bare, "@"); at > 0 && slices.Contains(pkg.Pnpm.OnlyBuiltDependencies, bare[:at]) {
-			return true, nil
-		}
-		push(lock.Snapshots[k])
-	}
-	return false, nil
-}
-
-// samePlatform reports whether two platforms run the same binaries.
-func samePlatform(a, b ocispecs.Platform) bool {
-	return a.OS == b.OS && a.Architecture == b.Architecture && a.Variant == b.Variant
 }

@@ -1,11 +1,8 @@
 package profiles
 
 import (
-	"fmt"
-	"sort"
-	"strings"
-
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/org/appbuild/contract"
 	"github.com/org/appbuild/plan"
 	"github.com/org/appbuild/spec"
 )
@@ -44,49 +41,18 @@ type Env struct {
 	Probe *PrebuiltProbe
 }
 
-// PrebuiltProbe is appbuild-probe in an image.
-type PrebuiltProbe struct {
-	// Image is the image reference (the frontend's), used for the build
-	// platform, the platform the frontend itself runs on.
-	Image string
-	// Path is the probe's file in it.
-	Path string
+// PrebuiltProbe is appbuild-probe in an image (see contract.Env).
+type PrebuiltProbe = contract.PrebuiltProbe
+
+// contract is what the image contract needs of the environment.
+func (e Env) contract() contract.Env {
+	return contract.Env{TargetPlatform: e.TargetPlatform, Probe: e.Probe}
 }
 
 // A Profile plans builds for one language.
 type Profile interface {
 	// Plan turns a spec into a plan for env.TargetPlatform.
 	Plan(s *spec.Spec, env Env) (*plan.Plan, error)
-}
-
-// profiles is the table of languages; an explicit map, no init-time
-// registration, so what exists is visible in one place.
-var profiles = map[string]Profile{
-	"go":     Go{},
-	"java":   Java{},
-	"node":   Node{},
-	"python": Python{},
-	"rust":   Rust{},
-	"static": Static{},
-}
-
-// Get returns the profile of a language.
-func Get(language string) (Profile, error) {
-	p, ok := profiles[language]
-	if !ok {
-		return nil, fmt.Errorf("language %q is not supported yet (supported: %s)", language, strings.Join(Languages(), ", "))
-	}
-	return p, nil
-}
-
-// Languages lists the supported languages, sorted.
-func Languages() []string {
-	var names []string
-	for name := range profiles {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // exists reports whether the app has a file.

@@ -2,6 +2,7 @@ package profiles_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -193,6 +194,37 @@ func TestGoDepsLayer(t *testing.T) {
 		}
 		if !layer && (modMounts != 3 || inLayer) {
 			t.Errorf("default: %d module cache mounts, env %v: want 3 (download, build, test) and no GOMODCACHE", modMounts, build.Env)
+		}
+	}
+}
+
+// TestGoSecretsMountedInDownload: a Go app's secrets reach the step that
+// fetches modules, and only it: netrc as /root/.netrc (read by the go
+// command and by git), others as their file or variable.
+func TestGoSecretsMountedInDownload(t *testing.T) {
+	s := parse(t, "name: app\nlanguage: go\nsecrets:\n  - {id: netrc, required: true}\n  - {id: goprivate, env: GOPRIVATE}\n  - {id: token}\n")
+	pl, err := profiles.Go{}.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: arm64, Files: testfiles.Map{"go.mod": "module x\ngo 1.26\n"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range pl.Stages {
+		for _, step := range st.Steps {
+			if step.Run == nil {
+				continue
+			}
+			var secrets []string
+			for _, m := range step.Run.Mounts {
+				if m.Kind == "secret" {
+					secrets = append(secrets, fmt.Sprintf("%s:%s%s:%v", m.ID, m.Target, m.Env, m.Required))
+				}
+			}
+			want := []string(nil)
+			if step.Name == "go mod download" {
+				want = []string{"netrc:/root/.netrc:true", "goprivate:GOPRIVATE:false", "token:/run/secrets/token:false"}
+			}
+			if !slices.Equal(secrets, want) {
+				t.Errorf("%s: secrets %v, want %v", step.Name, secrets, want)
+			}
 		}
 	}
 }

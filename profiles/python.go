@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/org/appbuild/contract"
 	"github.com/org/appbuild/plan"
 	"github.com/org/appbuild/spec"
 )
@@ -89,7 +90,17 @@ import (
 // native-code check step instead of producing an image that cannot run.
 type Python struct{}
 
-var _ Profile = Python{}
+// pythonLanguage is Python's descriptor.
+var pythonLanguage = register(Language{
+	Name:         "python",
+	Rank:         2,
+	Profile:      Python{},
+	Managers:     []string{"pip", "poetry", "uv"},
+	Detect:       []string{"pyproject.toml", "requirements.txt"},
+	DetectRank:   4,
+	Locks:        []Lock{{Manifest: "pyproject.toml", Files: []string{"poetry.lock", "uv.lock", "requirements.txt", "pdm.lock"}}},
+	VersionFiles: []string{".python-version"},
+})
 
 const (
 	pythonVersion     = "3.13"
@@ -129,38 +140,103 @@ echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' >/etc/apt/apt.conf.d/k
 apt-get update -qq
 exec apt-get install -qq -y --no-install-recommends "$@"`
 
-// Plan builds the venv and compiles the app on debian:trixie-slim with
+// Plan plans a Python app (see build) under the image contract.
+func (p Python) Plan(s *spec.Spec, env Env) (*plan.Plan, error) { return assemble(s, env, p.build) }
+
+// build builds the venv and compiles the app on debian:trixie-slim with
 // Debian's python3, then copies both onto distroless python3.
-func (Python) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
-	if err := pythonVersionOK(s, env.Files); err != nil {
-		return nil, err
-	}
-	switch s.Runtime {
-	case "", "distroless":
-	default:
-		return nil, s.Errorf("runtime", "runtime %s is not supported for python: the venv runs on distroless python3 (Debian's Python 3.13)", s.Runtime)
-	}
-	if s.Packages != nil && len(s.Packages.Runtime) > 0 {
-		return nil, s.Errorf("packages.runtime", "runtime packages are not supported for python: distroless python3 has no package manager")
-	}
-	if s.BuildCommand != nil {
-		return nil, s.Errorf("build_command", "build_command is not supported for python: dependencies are installed from the lock file and the source is compiled to byte-code")
+func (Python) build(s *spec.Spec, env Env) (contract.Build, error) {
+	if err := pythonSupports(s, env.Files); err != nil {
+		return contract.Build{}, err
 	}
 	entrypoint, err := pythonEntrypoint(s)
 	if err != nil {
-		return nil, err
+		return contract.Build{}, err
 	}
 	manager, depFiles, err := pythonManager(s, env.Files)
 	if err != nil {
-		return nil, err
+		return contract.Build{}, err
 	}
 	var uvRequirementsFile []byte
 	if manager == "uv" {
 		if uvRequirementsFile, err = uvLockRequirements(s, env.Files); err != nil {
-			return nil, err
+			return contract.Build{}, err
 		}
 	}
 
+	// Native code is built where it runs: with build packages the stage
+	// runs on the target platform.
+	native := s.Packages != nil && len(s.Packages.Build) > 0
+	steps := pythonSetupSteps(s, manager, depFiles)
+	steps = append(steps, pythonDepSteps(s, manager, depFiles, uvRequirementsFile)...)
+	steps = append(steps, pythonSourceSteps(env, native)...)
+
+	build := plan.Stage{
+		Name:            "build",
+		From:            plan.Base{Image: debianSlim},
+		OnBuildPlatform: !native,
+		Workdir:         appDir,
+		Env:             []string{"PIP_DISABLE_PIP_VERSION_CHECK=1", "PIP_NO_INPUT=1", "PIP_ROOT_USER_ACTION=ignore"},
+		Steps:           steps,
+	}
+	// The venv's PATH is the test stage's environment, not its step's: the
+	// base image sets PATH, and an ejected Dockerfile can only override an
+	// image's variable with ENV (an ARG of the same name loses to it).
+	test := &contract.Test{
+		From:            "build",
+		OnBuildPlatform: !native,
+		Env:             []string{"PATH=" + pythonPath, "VIRTUAL_ENV=" + venvDir},
+		Step:            "python -m unittest",
+		Run:             plan.Run{Args: []string{venvPython, "-m", "unittest", "discover", "-s", appDir}},
+	}
+	runtime := plan.Stage{
+		From: pythonRuntimeBase(s),
+		Steps: []plan.Step{{
+			Name:   "copy " + venvDir,
+			Origin: []string{"dependencies"},
+			Copy:   &plan.Copy{FromStage: "build", Paths: []string{venvDir}, Dest: venvDir, Owner: rootOwner},
+		}, {
+			Name:   "copy " + appDir,
+			Origin: []string{"build"},
+			Copy:   &plan.Copy{FromStage: "build", Paths: []string{appDir}, Dest: appDir, Owner: rootOwner},
+		}},
+	}
+	return contract.Build{
+		Stages:     []plan.Stage{build},
+		Test:       test,
+		Runtime:    runtime,
+		Entrypoint: entrypoint,
+		Env: map[string]string{
+			"PATH":                    pythonPath,
+			"VIRTUAL_ENV":             venvDir,
+			"PYTHONUNBUFFERED":        "1",
+			"PYTHONDONTWRITEBYTECODE": "1",
+		},
+	}, nil
+}
+
+// pythonSupports refuses what the Python profile cannot build.
+func pythonSupports(s *spec.Spec, files Files) error {
+	if err := pythonVersionOK(s, files); err != nil {
+		return err
+	}
+	switch s.Runtime {
+	case "", "distroless":
+	default:
+		return s.Errorf("runtime", "runtime %s is not supported for python: the venv runs on distroless python3 (Debian's Python 3.13)", s.Runtime)
+	}
+	if s.Packages != nil && len(s.Packages.Runtime) > 0 {
+		return s.Errorf("packages.runtime", "runtime packages are not supported for python: distroless python3 has no package manager")
+	}
+	if s.BuildCommand != nil {
+		return s.Errorf("build_command", "build_command is not supported for python: dependencies are installed from the lock file and the source is compiled to byte-code")
+	}
+	return nil
+}
+
+// pythonSetupSteps install Debian's python3 (and poetry, and the spec's
+// build packages), make the venv and copy the manifests.
+func pythonSetupSteps(s *spec.Spec, manager string, depFiles []string) []plan.Step {
 	aptPackages := []string{"python3", "python3-venv"}
 	if manager == "poetry" {
 		aptPackages = append(aptPackages, "python3-poetry", "python3-poetry-plugin-export")
@@ -169,12 +245,7 @@ func (Python) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 	if s.Packages != nil {
 		buildPackages = s.Packages.Build
 	}
-	// Native code is built where it runs: with build packages the stage
-	// runs on the target platform.
-	native := len(buildPackages) > 0
-
-	install := pipInstall(s, manager, depFiles)
-	steps := []plan.Step{{
+	return []plan.Step{{
 		Name:   "apt-get install " + strings.Join(append(slices.Clone(aptPackages), buildPackages...), " "),
 		Origin: []string{"language"},
 		Run: &plan.Run{
@@ -191,6 +262,12 @@ func (Python) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 		Origin: []string{"dependencies", "language"},
 		Copy:   &plan.Copy{Paths: depFiles, Dest: appDir + "/"},
 	}}
+}
+
+// pythonDepSteps turn the manager's lock file into requirements pip
+// installs with hashes, install them into the venv, drop pip and compile.
+func pythonDepSteps(s *spec.Spec, manager string, depFiles []string, uvRequirementsFile []byte) []plan.Step {
+	var steps []plan.Step
 	if manager == "poetry" {
 		steps = append(steps, plan.Step{
 			Name:   "poetry export",
@@ -215,10 +292,10 @@ func (Python) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 		steps = append(steps, plan.Step{
 			Name:   "write /etc/pip.conf (dependencies.index)",
 			Origin: []string{"dependencies.index"},
-			Write:  &plan.Write{Path: "/etc/pip.conf", Data: []byte("[global]\nindex-url = " + d.Index + "\n"), Mode: 0o644},
+			Write:  &plan.Write{Path: "/etc/pip.conf", Data: []byte("[global]\nindex-url = " + iniValue(d.Index) + "\n"), Mode: 0o644},
 		})
 	}
-	steps = append(steps, install, plan.Step{
+	steps = append(steps, pipInstall(s, manager, depFiles), plan.Step{
 		Name:   "pip uninstall pip",
 		Origin: []string{"dependencies"},
 		Run:    &plan.Run{Args: []string{venvPython, "-m", "pip", "uninstall", "--quiet", "--yes", "pip"}},
@@ -227,7 +304,13 @@ func (Python) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 		Origin: []string{"dependencies"},
 		Run:    &plan.Run{Args: compileAll(venvDir)},
 	})
-	steps = append(steps, plan.Step{
+	return steps
+}
+
+// pythonSourceSteps copy and compile the source, then, for a cross build,
+// check that no dependency brought native code for the build platform.
+func pythonSourceSteps(env Env, native bool) []plan.Step {
+	steps := []plan.Step{{
 		Name:   "copy source",
 		Origin: []string{"dir", "language"},
 		Copy:   &plan.Copy{Paths: []string{"."}, Dest: appDir + "/"},
@@ -235,7 +318,7 @@ func (Python) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 		Name:   "compileall " + appDir,
 		Origin: []string{"build"},
 		Run:    &plan.Run{Args: compileAll(appDir)},
-	})
+	}}
 	// Last, so that every step before it is the same for all targets and
 	// runs once.
 	if env.TargetPlatform.Architecture != env.BuildPlatform.Architecture && !native {
@@ -245,55 +328,7 @@ func (Python) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 			Run:    &plan.Run{Args: []string{venvPython, "-c", noNativeCode, venvDir}},
 		})
 	}
-
-	build := plan.Stage{
-		Name:            "build",
-		From:            plan.Base{Image: debianSlim},
-		OnBuildPlatform: !native,
-		Workdir:         appDir,
-		Env:             []string{"PIP_DISABLE_PIP_VERSION_CHECK=1", "PIP_NO_INPUT=1", "PIP_ROOT_USER_ACTION=ignore"},
-		Steps:           steps,
-	}
-	test := plan.Stage{
-		Name:            "test",
-		From:            plan.Base{Stage: "build"},
-		OnBuildPlatform: !native,
-		Steps: []plan.Step{{
-			Name:   "python -m unittest",
-			Origin: []string{"test"},
-			Run: &plan.Run{
-				Args: testCommand(s, []string{venvPython, "-m", "unittest", "discover", "-s", appDir}),
-				Env:  []string{"PATH=" + pythonPath, "VIRTUAL_ENV=" + venvDir},
-			},
-		}},
-	}
-	runtime := plan.Stage{
-		Name: "runtime",
-		From: pythonRuntimeBase(s),
-		Steps: []plan.Step{{
-			Name:   "copy " + venvDir,
-			Origin: []string{"dependencies"},
-			Copy:   &plan.Copy{FromStage: "build", Paths: []string{venvDir}, Dest: venvDir, Owner: rootOwner},
-		}, {
-			Name:   "copy " + appDir,
-			Origin: []string{"build"},
-			Copy:   &plan.Copy{FromStage: "build", Paths: []string{appDir}, Dest: appDir, Owner: rootOwner},
-		}},
-	}
-	stages := []plan.Stage{build, test}
-	stages = withProbe(s, env, golangImage+":"+defaultGoVersion, stages, runtime)
-
-	img, err := runtimeImage(s, entrypoint)
-	if err != nil {
-		return nil, err
-	}
-	img.Env = withDefaults(img.Env, map[string]string{
-		"PATH":                    pythonPath,
-		"VIRTUAL_ENV":             venvDir,
-		"PYTHONUNBUFFERED":        "1",
-		"PYTHONDONTWRITEBYTECODE": "1",
-	})
-	return &plan.Plan{ContextDir: s.Dir, Stages: stages, Final: "runtime", Test: "test", Image: img}, nil
+	return steps
 }
 
 // pipInstall is the dependency step: the venv's pip, the index from the
@@ -405,7 +440,7 @@ func pythonManager(s *spec.Spec, files Files) (string, []string, error) {
 		case exists(files, "requirements.txt") || len(listed) > 0:
 			manager = "pip"
 		default:
-			return "", nil, s.Errorf("language", "no requirements.txt, poetry.lock or uv.lock in the app's directory: pin the dependencies in one (an app with none can have an empty requirements.txt)")
+			return "", nil, s.Errorf(appDirField(s), "no requirements.txt, poetry.lock or uv.lock in the app's directory: pin the dependencies in one (an app with none can have an empty requirements.txt)")
 		}
 	}
 	switch manager {

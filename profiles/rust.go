@@ -3,13 +3,13 @@ package profiles
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"regexp"
 	"slices"
 	"strings"
 
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/org/appbuild/contract"
 	"github.com/org/appbuild/plan"
 	"github.com/org/appbuild/spec"
 )
@@ -20,8 +20,8 @@ import (
 // # Dependencies
 //
 // Cargo.toml, Cargo.lock (required: the build is --locked), the toolchain
-// pin, .cargo/config.toml (which may name a registry mirror; the frontend
-// does not load it to plan, so list it in dependencies.files) and the spec's
+// pin, .cargo/config.toml or .cargo/config (which may name a registry
+// mirror; the frontend loads both, see rustLanguage) and the spec's
 // dependencies.files are copied first, then `cargo fetch --locked`
 // resolves the lock and downloads every crate it names, for every platform,
 // into the registry cache mount ($CARGO_HOME/registry). Only then is the
@@ -71,7 +71,21 @@ import (
 // libssl and libgcc.
 type Rust struct{}
 
-var _ Profile = Rust{}
+// rustLanguage is Rust's descriptor.
+var rustLanguage = register(Language{
+	Name:         "rust",
+	Rank:         5,
+	Profile:      Rust{},
+	Managers:     []string{"cargo"},
+	Detect:       []string{"Cargo.toml"},
+	DetectRank:   2,
+	Locks:        []Lock{{Manifest: "Cargo.toml", Files: []string{"Cargo.lock"}}},
+	VersionFiles: []string{"rust-toolchain.toml", "rust-toolchain"},
+	// Cargo's project configuration, and its older name, which Cargo
+	// still reads.
+	Reads:   []string{".cargo/config.toml", ".cargo/config"},
+	Scratch: true,
+})
 
 const (
 	defaultRustVersion = "1.85"
@@ -88,9 +102,12 @@ const (
 	cargoCredentialsSecret = "cargo_credentials"
 )
 
+// rustTarget is a Rust target triple and its Debian cross toolchain.
+type rustTarget struct{ triple, gnu, gccPkg, libcPkg string }
+
 // rustTargets maps an architecture to its Rust target and the Debian cross
 // toolchain that links for it.
-var rustTargets = map[string]struct{ triple, gnu, gccPkg, libcPkg string }{
+var rustTargets = map[string]rustTarget{
 	"amd64": {"x86_64-unknown-linux-gnu", "x86_64-linux-gnu", "gcc-x86-64-linux-gnu", "libc6-dev-amd64-cross"},
 	"arm64": {"aarch64-unknown-linux-gnu", "aarch64-linux-gnu", "gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross"},
 }
@@ -154,72 +171,120 @@ cargo "$@" --target "$target"
 mkdir -p /out
 cp -- "target/$target/release/$APPBUILD_BIN" "/out/$APPBUILD_BIN"`
 
-// Plan builds the binary in a build stage and copies it, with the health
+// Plan plans a Rust app (see build) under the image contract.
+func (r Rust) Plan(s *spec.Spec, env Env) (*plan.Plan, error) { return assemble(s, env, r.build) }
+
+// build builds the binary in a build stage and copies it, with the health
 // probe, into the runtime image.
-func (Rust) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
+func (Rust) build(s *spec.Spec, env Env) (contract.Build, error) {
 	if s.BuildCommand != nil {
-		return nil, s.Errorf("build_command", "build_command is not supported for rust: name the binary to build in build")
+		return contract.Build{}, s.Errorf("build_command", "build_command is not supported for rust: name the binary to build in build")
 	}
 	if s.Packages != nil && len(s.Packages.Runtime) > 0 {
-		return nil, s.Errorf("packages.runtime", "runtime packages are not supported for rust: the distroless images have no package manager")
+		return contract.Build{}, s.Errorf("packages.runtime", "runtime packages are not supported for rust: the distroless images have no package manager")
 	}
+	r, err := newRustBuild(s, env)
+	if err != nil {
+		return contract.Build{}, err
+	}
+	build := plan.Stage{
+		Name:            "build",
+		From:            plan.Base{Image: rustImage + ":" + r.version},
+		OnBuildPlatform: !r.native && r.known,
+		Workdir:         rustSrc,
+		Env:             []string{"CARGO_HOME=" + r.home, "CARGO_TARGET_DIR=" + rustSrc + "/target", "CARGO_TERM_COLOR=never"},
+		Steps:           append(r.toolSteps(), r.cargoSteps()...),
+	}
+	// The tests run where the build stage runs, for that machine's own
+	// target: natively on the build platform (or, for an app that links C
+	// libraries, on the target platform like its build).
+	testCache := r.targetCache
+	if build.OnBuildPlatform {
+		testCache.ID = "appbuild-cargo-target-" + s.Name + "-" + rustTargets[env.BuildPlatform.Architecture].triple
+	}
+	test := &contract.Test{From: "build", OnBuildPlatform: build.OnBuildPlatform, Step: "cargo test",
+		Run: plan.Run{Args: []string{"cargo", "test", "--release", "--locked"}, Mounts: append(slices.Clone(r.registry), testCache)}}
+
+	binary := appDir + "/" + s.Name
+	runtime := plan.Stage{From: rustRuntimeBase(s, r.native), Steps: []plan.Step{copyBinary(s, "/out/"+r.bin)}}
+	return contract.Build{Stages: []plan.Stage{build}, Test: test, Runtime: runtime, Entrypoint: []string{binary}}, nil
+}
+
+// rustBuild is what the build stage's steps share: the toolchain version,
+// the binary, the target, whether the app links C libraries (native: it
+// builds on the target platform) or is cross-compiled, where Cargo keeps
+// the registry, and the secrets.
+type rustBuild struct {
+	s                  *spec.Spec
+	env                Env
+	version, bin, home string
+	target             rustTarget
+	known, native      bool
+	cross              bool
+	registry, secrets  []plan.Mount
+	targetCache        plan.Mount
+}
+
+// newRustBuild reads Cargo.toml, Cargo.lock and the toolchain pin, and
+// refuses a platform or runtime the app cannot have.
+func newRustBuild(s *spec.Spec, env Env) (rustBuild, error) {
 	manifest, err := env.Files.ReadFile("Cargo.toml")
 	if err != nil {
-		return nil, s.Errorf("language", "Cargo.toml not found in the app's directory: a rust app needs a Cargo package (cargo init)")
+		return rustBuild{}, s.Errorf(appDirField(s), "Cargo.toml not found in the app's directory: a rust app needs a Cargo package (cargo init)")
 	}
 	lock, err := env.Files.ReadFile("Cargo.lock")
 	if err != nil {
-		return nil, s.Errorf("language", "Cargo.lock not found next to Cargo.toml: appbuild builds --locked; run cargo generate-lockfile and commit it")
+		return rustBuild{}, s.Errorf("language", "Cargo.lock not found next to Cargo.toml: appbuild builds --locked; run cargo generate-lockfile and commit it")
 	}
-	version, err := rustVersion(s, env.Files)
-	if err != nil {
-		return nil, err
+	r := rustBuild{s: s, env: env, home: cargoHome}
+	if r.version, err = rustVersion(s, env.Files); err != nil {
+		return rustBuild{}, err
 	}
-	bin, err := rustBinary(s, manifest)
-	if err != nil {
-		return nil, err
+	if r.bin, err = rustBinary(s, manifest); err != nil {
+		return rustBuild{}, err
 	}
 	// An ejected Dockerfile plans for its TARGETARCH build arg: it builds
 	// on each target platform, for that machine's own target.
 	placeholder := strings.HasPrefix(env.TargetPlatform.Architecture, "$")
-	target, known := rustTargets[env.TargetPlatform.Architecture]
-	if !placeholder && (!known || env.TargetPlatform.OS != "linux") {
-		return nil, s.Errorf("platforms", "rust images are built for linux/amd64 and linux/arm64, not %s", platformName(env.TargetPlatform))
+	r.target, r.known = rustTargets[env.TargetPlatform.Architecture]
+	if !placeholder && (!r.known || env.TargetPlatform.OS != "linux") {
+		return rustBuild{}, s.Errorf("platforms", "rust images are built for linux/amd64 and linux/arm64, not %s", platformName(env.TargetPlatform))
 	}
-	native := rustNative(s, lock)
-	if native && s.Runtime == "scratch" {
-		return nil, s.Errorf("runtime", "this app links C libraries (a -sys crate or build packages): scratch has no C library; use distroless (the default) or slim")
+	r.native = rustNative(s, lock)
+	if r.native && s.Runtime == "scratch" {
+		return rustBuild{}, s.Errorf("runtime", "this app links C libraries (a -sys crate or build packages): scratch has no C library; use distroless (the default) or slim")
 	}
-	builder := rustImage + ":" + version
-	cross := known && !native && !samePlatform(env.BuildPlatform, env.TargetPlatform)
-
-	home := cargoHome
-	registry := []plan.Mount{
+	r.cross = r.known && !r.native && !samePlatform(env.BuildPlatform, env.TargetPlatform)
+	r.registry = []plan.Mount{
 		{Kind: "cache", Target: cargoHome + "/registry", ID: "appbuild-cargo-registry"},
 		{Kind: "cache", Target: cargoHome + "/git", ID: "appbuild-cargo-git"},
 	}
 	if env.DepsLayer {
-		home, registry = cargoDepsHome, nil
+		r.home, r.registry = cargoDepsHome, nil
 	}
-	targetCache := plan.Mount{Kind: "cache", Target: rustSrc + "/target", ID: "appbuild-cargo-target-" + s.Name}
-	if known {
-		targetCache.ID += "-" + target.triple
+	r.targetCache = plan.Mount{Kind: "cache", Target: rustSrc + "/target", ID: "appbuild-cargo-target-" + s.Name}
+	if r.known {
+		r.targetCache.ID += "-" + r.target.triple
 	}
-	secrets := secretMounts(s, map[string]string{cargoCredentialsSecret: home + "/credentials.toml"})
-	depOrigin := []string{"dependencies", "language"}
+	r.secrets = secretMounts(s, map[string]string{cargoCredentialsSecret: r.home + "/credentials.toml"})
+	return r, nil
+}
 
+// toolSteps add the cross toolchain, the build packages and a registry
+// mirror.
+func (r rustBuild) toolSteps() []plan.Step {
 	var steps []plan.Step
 	var aptPackages []string
-	if cross {
-		aptPackages = []string{target.gccPkg, target.libcPkg}
+	if r.cross {
+		aptPackages = []string{r.target.gccPkg, r.target.libcPkg}
 		steps = append(steps, plan.Step{
-			Name:   "rustup target add " + target.triple,
+			Name:   "rustup target add " + r.target.triple,
 			Origin: []string{"platforms"},
-			Run:    &plan.Run{Args: []string{"rustup", "target", "add", target.triple}},
+			Run:    &plan.Run{Args: []string{"rustup", "target", "add", r.target.triple}},
 		})
 	}
-	if s.Packages != nil {
-		aptPackages = append(aptPackages, s.Packages.Build...)
+	if r.s.Packages != nil {
+		aptPackages = append(aptPackages, r.s.Packages.Build...)
 	}
 	if len(aptPackages) > 0 {
 		steps = append(steps, plan.Step{
@@ -232,45 +297,59 @@ func (Rust) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 			},
 		})
 	}
-	if s.Dependencies != nil && s.Dependencies.Index != "" {
+	if r.s.Dependencies != nil && r.s.Dependencies.Index != "" {
 		steps = append(steps, plan.Step{
-			Name:   "write " + home + "/config.toml (dependencies.index)",
+			Name:   "write " + r.home + "/config.toml (dependencies.index)",
 			Origin: []string{"dependencies.index"},
-			Write:  &plan.Write{Path: home + "/config.toml", Data: cargoMirrorConfig(s.Dependencies.Index), Mode: 0o644},
+			Write:  &plan.Write{Path: r.home + "/config.toml", Data: cargoMirrorConfig(r.s.Dependencies.Index), Mode: 0o644},
 		})
 	}
+	return steps
+}
+
+// buildEnv tells cargoBuild the binary and target, links glibc's C
+// runtime into a static binary, and names the cross toolchain.
+func (r rustBuild) buildEnv() []string {
+	env := []string{"APPBUILD_BIN=" + r.bin, "APPBUILD_TARGET=" + r.target.triple}
+	if !r.native {
+		// Static: glibc's C runtime linked in.
+		env = append(env, "RUSTFLAGS=-C target-feature=+crt-static")
+	}
+	if r.cross {
+		env = append(env,
+			"CARGO_TARGET_"+rustEnvName(r.target.triple)+"_LINKER="+r.target.gnu+"-gcc",
+			"CC_"+strings.ReplaceAll(r.target.triple, "-", "_")+"="+r.target.gnu+"-gcc",
+			"AR_"+strings.ReplaceAll(r.target.triple, "-", "_")+"="+r.target.gnu+"-ar",
+		)
+	}
+	return env
+}
+
+// cargoSteps fetch the crates from the manifests alone, then (with
+// DepsLayer) compile them in a layer, then copy the source and build.
+func (r rustBuild) cargoSteps() []plan.Step {
+	depOrigin := []string{"dependencies", "language"}
+	var steps []plan.Step
 	// The build's arguments and environment; the deps step (DepsLayer)
 	// compiles with the same ones, less the binary's name.
 	release := []string{"build", "--release", "--locked"}
-	cargoArgs := append(slices.Clone(release), "--bin", bin)
+	cargoArgs := append(slices.Clone(release), "--bin", r.bin)
 	targetFlag := ""
-	if known {
-		targetFlag = " --target " + target.triple
+	if r.known {
+		targetFlag = " --target " + r.target.triple
 	}
-	buildEnv := []string{"APPBUILD_BIN=" + bin, "APPBUILD_TARGET=" + target.triple}
-	if !native {
-		// Static: glibc's C runtime linked in.
-		buildEnv = append(buildEnv, "RUSTFLAGS=-C target-feature=+crt-static")
-	}
-	if cross {
-		buildEnv = append(buildEnv,
-			"CARGO_TARGET_"+rustEnvName(target.triple)+"_LINKER="+target.gnu+"-gcc",
-			"CC_"+strings.ReplaceAll(target.triple, "-", "_")+"="+target.gnu+"-gcc",
-			"AR_"+strings.ReplaceAll(target.triple, "-", "_")+"="+target.gnu+"-ar",
-		)
-	}
-
-	steps = append(steps, rustManifestCopies(s, env.Files)...)
+	buildEnv := r.buildEnv()
+	steps = append(steps, rustManifestCopies(r.s, r.env.Files)...)
 	steps = append(steps, plan.Step{
 		Name:   "cargo fetch --locked",
 		Origin: depOrigin,
 		Run: &plan.Run{
 			Args:   []string{"sh", "-c", cargoFetch, "cargo-fetch"},
-			Mounts: append(slices.Clone(registry), secrets...),
+			Mounts: append(slices.Clone(r.registry), r.secrets...),
 		},
 	})
-	buildMounts := append(append(slices.Clone(registry), targetCache), secrets...)
-	if env.DepsLayer {
+	buildMounts := append(append(slices.Clone(r.registry), r.targetCache), r.secrets...)
+	if r.env.DepsLayer {
 		// The compiled dependencies in a layer too: the target directory is
 		// this step's, not a cache mount, so --cache-to exports it and a
 		// fresh CI runner compiles the app alone.
@@ -280,10 +359,10 @@ func (Rust) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 			Run: &plan.Run{
 				Args:   append([]string{"sh", "-c", cargoDeps, "cargo-deps"}, release...),
 				Env:    buildEnv,
-				Mounts: secrets,
+				Mounts: r.secrets,
 			},
 		})
-		buildMounts = secrets
+		buildMounts = r.secrets
 	}
 	steps = append(steps, plan.Step{
 		Name:   "copy source",
@@ -298,60 +377,7 @@ func (Rust) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 			Mounts: buildMounts,
 		},
 	})
-
-	build := plan.Stage{
-		Name:            "build",
-		From:            plan.Base{Image: builder},
-		OnBuildPlatform: !native && known,
-		Workdir:         rustSrc,
-		Env:             []string{"CARGO_HOME=" + home, "CARGO_TARGET_DIR=" + rustSrc + "/target", "CARGO_TERM_COLOR=never"},
-		Steps:           steps,
-	}
-	// The tests run where the build stage runs, for that machine's own
-	// target: natively on the build platform (or, for an app that links C
-	// libraries, on the target platform like its build).
-	testCache := targetCache
-	if build.OnBuildPlatform {
-		testCache.ID = "appbuild-cargo-target-" + s.Name + "-" + rustTargets[env.BuildPlatform.Architecture].triple
-	}
-	test := plan.Stage{
-		Name:            "test",
-		From:            plan.Base{Stage: "build"},
-		OnBuildPlatform: build.OnBuildPlatform,
-		Steps: []plan.Step{{
-			Name:   "cargo test",
-			Origin: []string{"test"},
-			Run: &plan.Run{
-				Args:   testCommand(s, []string{"cargo", "test", "--release", "--locked"}),
-				Mounts: append(slices.Clone(registry), testCache),
-			},
-		}},
-	}
-
-	binary := appDir + "/" + s.Name
-	runtime := plan.Stage{
-		Name: "runtime",
-		From: rustRuntimeBase(s, native),
-		Steps: []plan.Step{{
-			Name:   "copy " + s.Name,
-			Origin: []string{"build"},
-			Copy: &plan.Copy{
-				FromStage: "build",
-				Paths:     []string{"/out/" + bin},
-				Dest:      binary,
-				Owner:     rootOwner,
-				Mode:      0o755,
-			},
-		}},
-	}
-	stages := []plan.Stage{build, test}
-	stages = withProbe(s, env, golangImage+":"+defaultGoVersion, stages, runtime)
-
-	img, err := runtimeImage(s, []string{binary})
-	if err != nil {
-		return nil, err
-	}
-	return &plan.Plan{ContextDir: s.Dir, Stages: stages, Final: "runtime", Test: "test", Image: img}, nil
+	return steps
 }
 
 // rustRuntimeBase is distroless static for a static binary, distroless cc
@@ -379,8 +405,7 @@ func rustManifestCopies(s *spec.Spec, files Files) []plan.Step {
 			top = append(top, f)
 		}
 	}
-	// Cargo's project configuration (a registry mirror, say), when the
-	// frontend loaded it; else the spec lists it in dependencies.files.
+	// Cargo's project configuration (a registry mirror, say).
 	var nested []string
 	for _, f := range []string{".cargo/config.toml", ".cargo/config"} {
 		if exists(files, f) {
@@ -478,14 +503,10 @@ func rustNative(s *spec.Spec, lock []byte) bool {
 }
 
 // cargoMirrorConfig replaces crates-io with the spec's index, a sparse
-// registry. The URL is written as a TOML string (JSON's quoting is valid
-// TOML), never pasted as text.
+// registry. The URL is written as a TOML string (tomlQuote), never pasted
+// as text.
 func cargoMirrorConfig(index string) []byte {
-	var q bytes.Buffer
-	enc := json.NewEncoder(&q)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode("sparse+" + index)
-	return []byte("[source.crates-io]\nreplace-with = \"appbuild-mirror\"\n\n[source.appbuild-mirror]\nregistry = " + q.String())
+	return []byte("[source.crates-io]\nreplace-with = \"appbuild-mirror\"\n\n[source.appbuild-mirror]\nregistry = " + tomlQuote("sparse+"+index) + "\n")
 }
 
 // rustEnvName is a target triple as Cargo's environment variables spell it.

@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"path"
 	"regexp"
-	"strconv"
+	"slices"
 	"strings"
 
+	"github.com/org/appbuild/contract"
 	"github.com/org/appbuild/plan"
 	"github.com/org/appbuild/spec"
 )
@@ -37,7 +38,18 @@ import (
 // revalidated.
 type Static struct{}
 
-var _ Profile = Static{}
+// staticLanguage is the static sites' descriptor: a site built by a
+// package.json script uses Node's managers and files (Node's descriptor
+// lists them), and has no toolchain version of its own to pin.
+var staticLanguage = register(Language{
+	Name:       "static",
+	Rank:       6,
+	Profile:    Static{},
+	Managers:   []string{"npm", "pnpm", "yarn"},
+	Detect:     []string{"index.html"},
+	DetectRank: 6,
+	Scratch:    true,
+})
 
 const (
 	// caddyImage is the official image the server binary is taken from.
@@ -64,11 +76,23 @@ const (
 // syntax (quotes, placeholders, wildcards, comments) gives a meaning.
 var staticHealthRe = regexp.MustCompile(`^/[A-Za-z0-9._~/-]*$`)
 
-// Plan takes the build stages from the Node profile when the site is built,
-// and lays Caddy, its Caddyfile, the probe and the site on the runtime base.
-func (Static) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
+// Plan plans a static site (see build) under the image contract, applied
+// to the spec with the site's defaults filled in.
+func (st Static) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
+	site, b, err := st.build(s, env)
+	if err != nil {
+		return nil, err
+	}
+	return contract.Assemble(site, b, env.contract())
+}
+
+// build takes the build stages from the Node profile when the site is
+// built, and lays Caddy, its Caddyfile and the site on the runtime base.
+// It returns the spec with the static defaults filled in: a port, and an
+// HTTP healthcheck on the path Caddy answers.
+func (Static) build(s *spec.Spec, env Env) (*spec.Spec, contract.Build, error) {
 	if s.Packages != nil && len(s.Packages.Runtime) > 0 {
-		return nil, s.Errorf("packages.runtime", "runtime packages are not supported for static: the site is served by a static binary on distroless static")
+		return nil, contract.Build{}, s.Errorf("packages.runtime", "runtime packages are not supported for static: the site is served by a static binary on distroless static")
 	}
 	// site is the spec with the static defaults filled in: a port, and an
 	// HTTP healthcheck on the path Caddy answers.
@@ -78,7 +102,7 @@ func (Static) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 	}
 	port := site.AllPorts()[0]
 	if port.Protocol != "" && port.Protocol != "tcp" {
-		return nil, s.Errorf("port", "a static site is served over HTTP: its first port must be tcp, not %s", port.Protocol)
+		return nil, contract.Build{}, s.Errorf("port", "a static site is served over HTTP: its first port must be tcp, not %s", port.Protocol)
 	}
 	health := defaultStaticHealth
 	if h := site.Healthcheck; h == nil {
@@ -87,7 +111,7 @@ func (Static) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 		health = h.HTTP
 	}
 	if !staticHealthRe.MatchString(health) || health == "/" {
-		return nil, s.Errorf("healthcheck.http", "%q cannot be a static site's health path: write a path the site does not use, of letters, digits and . _ ~ - /, like /healthz", health)
+		return nil, contract.Build{}, s.Errorf("healthcheck.http", "%q cannot be a static site's health path: write a path the site does not use, of letters, digits and . _ ~ - /, like /healthz", health)
 	}
 	if len(site.Entrypoint) == 0 {
 		site.Entrypoint = []string{caddyBinary, "run", "--config", caddyfilePath, "--adapter", "caddyfile"}
@@ -95,30 +119,30 @@ func (Static) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 
 	var stages []plan.Stage
 	var siteCopy plan.Copy
-	testStage := ""
+	var test *contract.Test
 	// The image cp runs in for caddyStages: the Node image of a site's
 	// build, else the Go image the probe may be built in (a prebuilt site
 	// with a prebuilt probe pulls it for cp alone).
-	cpImage := golangImage + ":" + defaultGoVersion
+	cpImage := contract.GoImage
 	if exists(env.Files, "package.json") {
-		built, output, err := staticBuild(site, env)
+		built, nodeTest, output, err := staticBuild(site, env)
 		if err != nil {
-			return nil, err
+			return nil, contract.Build{}, err
 		}
 		stages = built
-		testStage = "test"
+		test = nodeTest
 		cpImage = built[0].From.Image
 		siteCopy = plan.Copy{FromStage: "build", Paths: []string{path.Join(appDir, output)}}
 	} else {
 		if s.BuildCommand != nil {
-			return nil, s.Errorf("build_command", "build_command needs a package.json: a site without one is copied as it is")
+			return nil, contract.Build{}, s.Errorf("build_command", "build_command needs a package.json: a site without one is copied as it is")
 		}
 		dir, err := staticOutput(s, ".")
 		if err != nil {
-			return nil, err
+			return nil, contract.Build{}, err
 		}
 		if dir == "." && !exists(env.Files, "index.html") {
-			return nil, s.Errorf("language", "index.html not found in the app's directory: a prebuilt site needs one (or name its directory in build)")
+			return nil, contract.Build{}, s.Errorf(appDirField(s), "index.html not found in the app's directory: a prebuilt site needs one (or name its directory in build)")
 		}
 		siteCopy = plan.Copy{Paths: []string{dir}}
 	}
@@ -126,7 +150,6 @@ func (Static) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 
 	stages = append(stages, caddyStages(s.Name, port.Number, health, cpImage)...)
 	runtime := plan.Stage{
-		Name: "runtime",
 		From: staticRuntimeBase(s),
 		Steps: []plan.Step{{
 			Name:   "copy caddy",
@@ -141,20 +164,9 @@ func (Static) Plan(s *spec.Spec, env Env) (*plan.Plan, error) {
 			Copy: &plan.Copy{FromStage: "caddy", Paths: []string{"/out/Caddyfile"}, Dest: caddyfilePath, Owner: rootOwner},
 		}},
 	}
-	if needsProbe(&site) {
-		var probe plan.Step
-		stages, probe = installProbe(env, golangImage+":"+defaultGoVersion, stages)
-		runtime.Steps = append(runtime.Steps, probe)
-	}
 	// The site last: it is what changes most often.
-	runtime.Steps = append(runtime.Steps, plan.Step{Name: "copy site", Origin: []string{"dir", "build"}, Copy: &siteCopy})
-	stages = append(stages, runtime)
-
-	img, err := runtimeImage(&site, nil)
-	if err != nil {
-		return nil, err
-	}
-	return &plan.Plan{ContextDir: s.Dir, Stages: stages, Final: "runtime", Test: testStage, Image: img}, nil
+	last := []plan.Step{{Name: "copy site", Origin: []string{"dir", "build"}, Copy: &siteCopy}}
+	return &site, contract.Build{Stages: stages, Test: test, Runtime: runtime, Last: last}, nil
 }
 
 // caddyStages take Caddy from the official image of the target platform
@@ -191,36 +203,36 @@ func caddyStages(name string, port int, health, cpImage string) []plan.Stage {
 }
 
 // staticBuild plans the install and the build with the Node profile and
-// keeps its deps, build and test stages; it returns them and the directory
-// the build writes the site to, relative to the app.
-func staticBuild(site spec.Spec, env Env) ([]plan.Stage, string, error) {
+// keeps its deps and build stages and its tests; it returns them and the
+// directory the build writes the site to, relative to the app.
+func staticBuild(site spec.Spec, env Env) ([]plan.Stage, *contract.Test, string, error) {
 	output, err := staticOutput(&site, defaultStaticOutput)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, "", err
 	}
 	if output == "." {
-		return nil, "", site.Errorf("build", "the site cannot be the whole app after a build (it would serve node_modules): name the directory the build writes, like dist")
+		return nil, nil, "", site.Errorf("build", "the site cannot be the whole app after a build (it would serve node_modules): name the directory the build writes, like dist")
 	}
 	// The Node profile reads build as a script name and refuses scratch;
 	// neither applies to what it plans here.
 	node := site
 	node.Build, node.Runtime = "", ""
-	np, err := Node{}.Plan(&node, env)
+	nb, err := Node{}.build(&node, env)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, "", err
 	}
 	var stages []plan.Stage
-	for _, name := range []string{"deps", "build", "test"} {
-		st := np.Stage(name)
-		if st == nil {
-			return nil, "", fmt.Errorf("static: the node plan has no %s stage", name)
+	for _, name := range []string{"deps", "build"} {
+		i := slices.IndexFunc(nb.Stages, func(st plan.Stage) bool { return st.Name == name })
+		if i < 0 {
+			return nil, nil, "", fmt.Errorf("static: the node plan has no %s stage", name)
 		}
-		stages = append(stages, *st)
+		stages = append(stages, nb.Stages[i])
 	}
 	if !hasRun(stages[1]) {
-		return nil, "", site.Errorf("language", "package.json has no build script: add one that writes the site to %s, or set build_command (a site that needs no build needs no package.json)", output)
+		return nil, nil, "", site.Errorf("language", "package.json has no build script: add one that writes the site to %s, or set build_command (a site that needs no build needs no package.json)", output)
 	}
-	return stages, output, nil
+	return stages, nb.Test, output, nil
 }
 
 // staticOutput is the site's directory: build, cleaned, else def.
@@ -313,6 +325,6 @@ func caddyfile(name string, port int, health string) []byte {
 		file_server
 	}
 }
-`, name, port, siteRoot, strconv.Quote(health), hashedAssetRe)
+`, name, port, siteRoot, caddyString(health), hashedAssetRe)
 	return []byte(b.String())
 }

@@ -110,18 +110,6 @@ func uvRequirements(lockData, pyproject []byte) ([]byte, error) {
 	if err := toml.Unmarshal(lockData, &lock); err != nil {
 		return nil, notValidTOML("uv.lock", err)
 	}
-	at := packagePositions(lockData)
-	errAt := func(i int, key, format string, args ...any) error {
-		e := &uvLockError{msg: fmt.Sprintf(format, args...)}
-		if i < len(at) {
-			p, ok := at[i][key]
-			if !ok {
-				p = at[i][""]
-			}
-			e.line, e.col = p.Line, p.Column
-		}
-		return e
-	}
 	if lock.Version != 1 {
 		return nil, &uvLockError{msg: fmt.Sprintf("lock version %d is not one appbuild reads (version = 1, written by uv 0.4 and later)", lock.Version)}
 	}
@@ -129,71 +117,105 @@ func uvRequirements(lockData, pyproject []byte) ([]byte, error) {
 	if err := toml.Unmarshal(pyproject, &project); err != nil {
 		return nil, notValidTOML("pyproject.toml", err)
 	}
+	g := uvGraph{lock: lock, at: packagePositions(lockData), byName: map[string][]int{}}
+	for i, p := range lock.Packages {
+		n := normalizeName(p.Name)
+		g.byName[n] = append(g.byName[n], i)
+	}
+	root, err := uvRoot(lock, project.Project.Name)
+	if err != nil {
+		return nil, err
+	}
+	when, err := g.closure(root)
+	if err != nil {
+		return nil, err
+	}
+	return g.render(root, when)
+}
 
-	// The project itself: the package at ".", virtual (no build system)
-	// or editable, named as pyproject.toml names it.
+// uvGraph is a parsed uv.lock: its packages, where each is written (for
+// errors at a line and column), and the packages of each name.
+type uvGraph struct {
+	lock   uvLock
+	at     []map[string]unstable.Position
+	byName map[string][]int
+}
+
+// errAt is an error at package i's key in uv.lock (or the package itself).
+func (g uvGraph) errAt(i int, key, format string, args ...any) error {
+	e := &uvLockError{msg: fmt.Sprintf(format, args...)}
+	if i < len(g.at) {
+		p, ok := g.at[i][key]
+		if !ok {
+			p = g.at[i][""]
+		}
+		e.line, e.col = p.Line, p.Column
+	}
+	return e
+}
+
+// uvRoot finds the project itself: the package at ".", virtual (no build
+// system) or editable, named as pyproject.toml names it.
+func uvRoot(lock uvLock, name string) (int, error) {
 	root := -1
 	var atDot []string
 	for i, p := range lock.Packages {
 		if src := p.Source; src["virtual"] == "." || src["editable"] == "." {
 			atDot = append(atDot, p.Name)
-			if root < 0 && (project.Project.Name == "" || normalizeName(p.Name) == normalizeName(project.Project.Name)) {
+			if root < 0 && (name == "" || normalizeName(p.Name) == normalizeName(name)) {
 				root = i
 			}
 		}
 	}
-	if root < 0 {
-		if project.Project.Name != "" {
-			return nil, &uvLockError{msg: fmt.Sprintf("no package for the project %q (source = { virtual = \".\" } or { editable = \".\" }); found %v: run uv lock", project.Project.Name, atDot)}
-		}
-		return nil, &uvLockError{msg: "no package for the project (source = { virtual = \".\" } or { editable = \".\" }): run uv lock"}
+	if root >= 0 {
+		return root, nil
 	}
+	if name != "" {
+		return 0, &uvLockError{msg: fmt.Sprintf("no package for the project %q (source = { virtual = \".\" } or { editable = \".\" }); found %v: run uv lock", name, atDot)}
+	}
+	return 0, &uvLockError{msg: "no package for the project (source = { virtual = \".\" } or { editable = \".\" }): run uv lock"}
+}
 
-	byName := map[string][]int{}
-	for i, p := range lock.Packages {
-		n := normalizeName(p.Name)
-		byName[n] = append(byName[n], i)
-	}
-	// resolve finds the package an edge points at.
-	resolve := func(from int, d uvDep) (int, error) {
-		cands := byName[normalizeName(d.Name)]
-		var match []int
-		for _, c := range cands {
-			if d.Version != "" && lock.Packages[c].Version != d.Version {
-				continue
-			}
-			if d.Source != nil && !sameSource(lock.Packages[c].Source, d.Source) {
-				continue
-			}
-			match = append(match, c)
+// resolve finds the package an edge points at.
+func (g uvGraph) resolve(from int, d uvDep) (int, error) {
+	var match []int
+	for _, c := range g.byName[normalizeName(d.Name)] {
+		if d.Version != "" && g.lock.Packages[c].Version != d.Version {
+			continue
 		}
-		switch {
-		case len(match) == 1:
-			return match[0], nil
-		case len(match) == 0:
-			return 0, errAt(from, "dependencies", "%s depends on %s, which the lock has no package for: run uv lock", lock.Packages[from].Name, d.Name)
+		if d.Source != nil && !sameSource(g.lock.Packages[c].Source, d.Source) {
+			continue
 		}
-		return 0, errAt(from, "dependencies", "%s depends on %s, which the lock holds %d times without saying which: run uv lock", lock.Packages[from].Name, d.Name, len(match))
+		match = append(match, c)
 	}
+	switch {
+	case len(match) == 1:
+		return match[0], nil
+	case len(match) == 0:
+		return 0, g.errAt(from, "dependencies", "%s depends on %s, which the lock has no package for: run uv lock", g.lock.Packages[from].Name, d.Name)
+	}
+	return 0, g.errAt(from, "dependencies", "%s depends on %s, which the lock holds %d times without saying which: run uv lock", g.lock.Packages[from].Name, d.Name, len(match))
+}
 
-	// The closure of the main dependencies, each package with the markers
-	// under which it is needed: a set of terms (or), each term a set of
-	// edge markers (and); the empty term is "always".
+// closure is the closure of the main dependencies, each package with the
+// markers under which it is needed: a set of terms (or), each term a set
+// of edge markers (and); the empty term is "always".
+func (g uvGraph) closure(root int) (map[int][][]string, error) {
 	when := map[int][][]string{root: {nil}}
 	queue := []int{root}
 	for len(queue) > 0 {
 		from := queue[0]
 		queue = queue[1:]
-		edges := slices.Clone(lock.Packages[from].Dependencies)
+		edges := slices.Clone(g.lock.Packages[from].Dependencies)
 		for j := 0; j < len(edges); j++ {
 			d := edges[j]
-			to, err := resolve(from, d)
+			to, err := g.resolve(from, d)
 			if err != nil {
 				return nil, err
 			}
 			// An extra asked for brings the target's optional group along.
 			for _, x := range d.Extra {
-				for _, od := range lock.Packages[to].OptionalDependencies[x] {
+				for _, od := range g.lock.Packages[to].OptionalDependencies[x] {
 					od.Marker = andMarker(d.Marker, od.Marker)
 					edges = append(edges, od)
 				}
@@ -211,23 +233,28 @@ func uvRequirements(lockData, pyproject []byte) ([]byte, error) {
 				}
 			}
 			if len(when[to]) > 16 {
-				return nil, errAt(to, "", "%s is needed under too many different markers for appbuild to combine: install it with pip from a requirements.txt (uv export)", lock.Packages[to].Name)
+				return nil, g.errAt(to, "", "%s is needed under too many different markers for appbuild to combine: install it with pip from a requirements.txt (uv export)", g.lock.Packages[to].Name)
 			}
 			if changed && to != root {
 				queue = append(queue, to)
 			}
 		}
 	}
+	return when, nil
+}
 
+// render writes the requirements, one line per package but the root,
+// sorted by name.
+func (g uvGraph) render(root int, when map[int][][]string) ([]byte, error) {
 	type line struct{ name, text string }
 	var lines []line
 	for i, terms := range when {
 		if i == root {
 			continue
 		}
-		p := lock.Packages[i]
+		p := g.lock.Packages[i]
 		text, err := requirementLine(p, terms, func(key, format string, args ...any) error {
-			return errAt(i, key, format, args...)
+			return g.errAt(i, key, format, args...)
 		})
 		if err != nil {
 			return nil, err

@@ -1,14 +1,13 @@
 package spec
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/org/appbuild/internal/golden"
+)
 
 // TestErrors parses every testdata/errors/<case>.yaml and compares all the
 // errors, one per line, with <case>.txt. Run with -update to rewrite the
@@ -49,20 +48,7 @@ func TestErrors(t *testing.T) {
 			if err.Error() != got {
 				t.Errorf("err.Error() differs from its errors:\n%s\nwant\n%s", err, got)
 			}
-			golden := strings.TrimSuffix(file, ".yaml") + ".txt"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got+"\n"), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./spec -update)", err)
-			}
-			if got+"\n" != string(want) {
-				t.Errorf("errors differ from %s (run go test ./spec -update and review):\ngot:\n%s\nwant:\n%s", golden, got, want)
-			}
+			golden.Check(t, strings.TrimSuffix(file, ".yaml")+".txt", []byte(got+"\n"))
 		})
 	}
 }

@@ -321,9 +321,15 @@ func TestMarshalTrickyStrings(t *testing.T) {
 		"'single'", `"double"`, "{flow}", "[list]", "<<", "?", "|", ">", "a\nb", "a\n\nb\n", "\nlead", "trail\n\n",
 		"tab\there", "\ttab", "naïve ☃", "a\u00a0b", "---", "...", "a: b\nc: d", "x\n  indented", "back\\slash",
 	}
-	s := &Spec{Name: "tricky", Entrypoint: tricky[1:], Cmd: tricky, Env: map[string]string{}}
+	// The app's env holds no line breaks (eject could not write them); a
+	// service's env, which goes to compose only, may.
+	db := Service{Image: "postgres:17", Env: map[string]string{}}
+	s := &Spec{Name: "tricky", Entrypoint: tricky[1:], Cmd: tricky, Env: map[string]string{}, Services: map[string]Service{"db": db}}
 	for i, v := range tricky {
-		s.Env[fmt.Sprintf("V%02d", i)] = v
+		db.Env[fmt.Sprintf("V%02d", i)] = v
+		if !strings.Contains(v, "\n") {
+			s.Env[fmt.Sprintf("V%02d", i)] = v
+		}
 	}
 	out, err := Marshal(s)
 	if err != nil {

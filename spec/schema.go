@@ -8,6 +8,7 @@ import (
 	"go/ast"
 	goparser "go/parser"
 	"go/token"
+	"math"
 	"reflect"
 	"strings"
 )
@@ -132,7 +133,7 @@ func (g *schemaGen) field(t reflect.Type, f reflect.StructField) map[string]any 
 			if f.Type.Kind() == reflect.Slice {
 				target = s["items"].(map[string]any)
 			}
-			target["enum"] = strings.Split(value, "|")
+			target["enum"] = tagEnum(value)
 		case "type":
 			s["type"] = strings.Split(value, "|")
 		}
@@ -146,8 +147,10 @@ func (g *schemaGen) field(t reflect.Type, f reflect.StructField) map[string]any 
 		s["pattern"] = versionRe.String()
 	case "Spec.User":
 		s["pattern"] = `^(nonroot|root|` + strings.Trim(userRe.String(), "^$") + `)$`
-	case "Spec.Workdir", "Service.Volume", "Healthcheck.HTTP":
+	case "Spec.Workdir", "Healthcheck.HTTP":
 		s["pattern"] = "^/"
+	case "Service.Volume":
+		s["pattern"] = "^/[^:,]*$"
 	case "Spec.Image", "Service.Image":
 		s["pattern"] = imageRefRe.String()
 	case "Spec.Env", "Service.Env":
@@ -167,6 +170,7 @@ func (g *schemaGen) field(t reflect.Type, f reflect.StructField) map[string]any 
 		s["items"].(map[string]any)["pattern"] = debianRe.String()
 	case "Healthcheck.Retries":
 		s["minimum"] = 1
+		s["maximum"] = math.MaxInt32
 	case "Resources.Memory":
 		s["type"] = []string{"string", "integer"}
 		s["pattern"] = memoryRe.String()

@@ -1,28 +1,23 @@
 package spec
 
 import (
-	"bytes"
 	"encoding/json"
-	"os"
 	"reflect"
 	"slices"
 	"testing"
+
+	"github.com/org/appbuild/internal/golden"
 )
 
-// TestSchemaFresh fails when schema.json no longer matches the Spec type
-// and its doc comments.
+// TestSchemaFresh fails when schema.json no longer matches the Spec type,
+// its doc comments and the languages; go generate ./spec or make golden
+// rewrites it.
 func TestSchemaFresh(t *testing.T) {
 	want, err := JSONSchema()
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := os.ReadFile("schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatal("schema.json is stale: run go generate ./spec")
-	}
+	golden.Check(t, "schema.json", want)
 }
 
 func TestSchemaShape(t *testing.T) {

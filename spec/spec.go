@@ -9,10 +9,10 @@ type Spec struct {
 	// Name is the app's name: the image title label, the compose service name
 	// and the binary name. Lowercase letters, digits, '-', '_' and '.'.
 	Name string `yaml:"name" json:"name"`
-	// Language is one of go, python, node, java, rust or static. When it is
+	// Language is the app's language, one of those listed here. When it is
 	// left out, appbuild detects it from the files in the context and warns
 	// with what it found.
-	Language string `yaml:"language,omitempty" json:"language,omitempty" jsonschema:"enum=go|python|node|java|rust|static"`
+	Language string `yaml:"language,omitempty" json:"language,omitempty" jsonschema:"enum=$languages"`
 	// Version is the toolchain and runtime version, as a string ("1.26",
 	// "3.13", "22"). Quote it: YAML reads 3.10 as the number 3.1.
 	Version string `yaml:"version,omitempty" json:"version,omitempty" jsonschema:"type=string|integer"`
@@ -46,8 +46,9 @@ type Spec struct {
 	// distroless images with no shell and no curl.
 	Healthcheck *Healthcheck `yaml:"healthcheck,omitempty" json:"healthcheck,omitempty"`
 	// Env sets environment variables in the runtime image (emitted sorted
-	// by name, so output is deterministic). Never put secrets here: use
-	// secrets.
+	// by name, so output is deterministic). Values are one line each: the
+	// ejected Dockerfile's ENV cannot hold a line break. Never put secrets
+	// here: use secrets.
 	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
 	// Workdir is the working directory of the running app (absolute).
 	Workdir string `yaml:"workdir,omitempty" json:"workdir,omitempty"`
@@ -56,7 +57,8 @@ type Spec struct {
 	// binaries only).
 	Runtime string `yaml:"runtime,omitempty" json:"runtime,omitempty" jsonschema:"enum=distroless|slim|scratch"`
 	// User is who the app runs as: nonroot (uid 65532, the default), a
-	// numeric uid, or root, which must be written out.
+	// numeric uid[:gid] (0 to 4294967294; any spelling of 0, "00" or
+	// "000:0", is root), or root, which must be written out.
 	User string `yaml:"user,omitempty" json:"user,omitempty"`
 	// Packages lists extra Debian packages for the build stage and for the
 	// runtime image.
@@ -88,9 +90,9 @@ type Spec struct {
 
 // Dependencies names a package manager and its manifest files.
 type Dependencies struct {
-	// Manager is the package manager: go, pip, poetry, uv, npm, pnpm, yarn,
-	// maven, gradle or cargo.
-	Manager string `yaml:"manager,omitempty" json:"manager,omitempty" jsonschema:"enum=go|pip|poetry|uv|npm|pnpm|yarn|maven|gradle|cargo"`
+	// Manager is the package manager, one of those listed here; each
+	// language accepts only those it installs with.
+	Manager string `yaml:"manager,omitempty" json:"manager,omitempty" jsonschema:"enum=$managers"`
 	// Files are the manifest and lock files copied before the source, so a
 	// source-only change never reinstalls dependencies.
 	Files []string `yaml:"files,omitempty" json:"files,omitempty"`
@@ -146,9 +148,11 @@ type Service struct {
 	// Env sets the service's environment. Passwords belong in secret
 	// files, never inline.
 	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
-	// Secrets are files mounted as compose secrets, keyed by name.
+	// Secrets are files mounted as compose secrets, keyed by name. compose
+	// shares secrets by name, so a name means one file across services.
 	Secrets map[string]string `yaml:"secrets,omitempty" json:"secrets,omitempty"`
-	// Volume is a named volume mounted at this path for the service's data.
+	// Volume is a named volume mounted at this absolute path for the
+	// service's data: the path alone, no ":ro"-style options.
 	Volume string `yaml:"volume,omitempty" json:"volume,omitempty"`
 }
 
@@ -163,7 +167,9 @@ type Scan struct {
 
 // Secret is a build secret available to the dependency step.
 type Secret struct {
-	// ID is the id given to docker buildx build --secret id=ID.
+	// ID is the id given to docker buildx build --secret id=ID: letters,
+	// digits, '_', '.' and '-', not starting with '.' or '-' (it is also a
+	// file name under /run/secrets).
 	ID string `yaml:"id" json:"id"`
 	// Env, when set, exposes the secret to the step as this environment
 	// variable; otherwise it is a file under /run/secrets.

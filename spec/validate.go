@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"path"
 	"reflect"
@@ -15,11 +16,16 @@ import (
 
 // The shapes of values, as the tools that use them expect.
 var (
-	nameRe     = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
-	versionRe  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
-	envNameRe  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	secretIDRe = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+	nameRe    = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+	versionRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	envNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	// secretIDRe: a secret id is also a file name under /run/secrets, so
+	// it cannot be "." or ".." (nor start with '-', which reads as a flag).
+	secretIDRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 	userRe     = regexp.MustCompile(`^[0-9]{1,10}(:[0-9]{1,10})?$`)
+	// urlRe is what an index URL may hold unencoded (RFC 3986): no spaces,
+	// quotes or braces, so it is the same text in every file it goes into.
+	urlRe      = regexp.MustCompile(`^[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]+$`)
 	debianRe   = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?$`)
 	memoryRe   = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?([kKmMgGtTpP][iI]?)?[bB]?$`)
 	cpusRe     = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
@@ -40,24 +46,6 @@ const (
 // nameMaxLen keeps names usable as compose service and host names.
 const nameMaxLen = 63
 
-// languageManagers are the package managers each language's profile
-// knows. A static app may be built by a Node toolchain.
-func languageManagers(language string) []string {
-	switch language {
-	case "go":
-		return []string{"go"}
-	case "python":
-		return []string{"pip", "poetry", "uv"}
-	case "node", "static":
-		return []string{"npm", "pnpm", "yarn"}
-	case "java":
-		return []string{"maven", "gradle"}
-	case "rust":
-		return []string{"cargo"}
-	}
-	return nil
-}
-
 // enum lists the values a field allows, from its jsonschema tag (the same
 // tag the schema is generated from).
 func enum(t reflect.Type, field string) []string {
@@ -67,7 +55,7 @@ func enum(t reflect.Type, field string) []string {
 	}
 	for opt := range strings.SplitSeq(f.Tag.Get("jsonschema"), ",") {
 		if values, ok := strings.CutPrefix(opt, "enum="); ok {
-			return strings.Split(values, "|")
+			return tagEnum(values)
 		}
 	}
 	panic("spec: no enum on " + field)
@@ -86,7 +74,7 @@ func validate(s *Spec, p *parser) {
 	c.commands()
 	c.ports()
 	c.healthcheck()
-	c.env("env", s.Env)
+	c.env("env", s.Env, checkLine)
 	c.packages()
 	c.resources()
 	c.services()
@@ -177,26 +165,35 @@ func (c *checker) app() {
 		c.errorf("version", "%q is not a version, like \"3.13\" or \"22\"", s.Version)
 	}
 	c.oneOf("runtime", s.Runtime, enum(t, "Runtime"))
-	if s.Runtime == "scratch" && s.Language != "" && !slices.Contains([]string{"go", "rust", "static"}, s.Language) {
-		c.errorf("runtime", "scratch has no libc and no interpreter: it suits go, rust and static apps, not %s", s.Language)
+	if scratch := scratchLanguages(); s.Runtime == "scratch" && s.Language != "" && !slices.Contains(scratch, s.Language) {
+		c.errorf("runtime", "scratch has no libc and no interpreter: it suits %s apps, not %s", andList(scratch), s.Language)
 	}
-	if s.User != "" && s.User != "nonroot" && s.User != "root" && !userRe.MatchString(s.User) {
-		c.errorf("user", "write nonroot, root or a numeric uid[:gid] like 1000 or 1000:1000, not %q", s.User)
+	if _, _, _, err := parseUser(s.User); err != nil {
+		if userRe.MatchString(s.User) {
+			c.errorf("user", "%v", err)
+		} else {
+			c.errorf("user", "write nonroot, root or a numeric uid[:gid] like 1000 or 1000:1000, not %q", s.User)
+		}
 	}
 	if s.Workdir != "" {
-		c.absolute("workdir", s.Workdir)
+		s.Workdir = c.absolute("workdir", s.Workdir)
 	}
 	if s.Image != "" {
 		c.image("image", s.Image)
 	}
 }
 
-func (c *checker) absolute(field, value string) {
+// absolute checks an absolute path in the image and returns it clean
+// ("/srv/../app/" is /app), as BuildKit and compose would read it.
+func (c *checker) absolute(field, value string) string {
 	if err := checkLine(value); err != nil {
 		c.errorf(field, "%v", err)
 	} else if !path.IsAbs(value) {
 		c.errorf(field, "%q is not absolute; write it like /app", value)
+	} else {
+		return path.Clean(value)
 	}
+	return value
 }
 
 func (c *checker) image(path, ref string) {
@@ -259,6 +256,8 @@ func (c *checker) contextPath(path, value string) string {
 func (c *checker) index(raw string) {
 	u, err := url.Parse(raw)
 	switch {
+	case !urlRe.MatchString(raw):
+		c.errorf("dependencies.index", "%q holds characters a URL must percent-encode (spaces, quotes, braces, non-ASCII); encode them, like %%20", raw)
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 		c.errorf("dependencies.index", "%q is not an http or https URL", raw)
 	case u.User != nil:
@@ -266,11 +265,16 @@ func (c *checker) index(raw string) {
 	}
 }
 
-func orList(values []string) string {
+func orList(values []string) string { return joinList(values, "or") }
+
+// andList is "a, b and c".
+func andList(values []string) string { return joinList(values, "and") }
+
+func joinList(values []string, conj string) string {
 	if len(values) == 1 {
 		return values[0]
 	}
-	return strings.Join(values[:len(values)-1], ", ") + " or " + values[len(values)-1]
+	return strings.Join(values[:len(values)-1], ", ") + " " + conj + " " + values[len(values)-1]
 }
 
 // commands checks the fields written in exec form.
@@ -342,7 +346,7 @@ func (c *checker) healthcheck() {
 		path string
 		set  bool
 	}{
-		{"healthcheck.http", h.HTTP != "" || c.p.bad["healthcheck.http"]},
+		{"healthcheck.http", c.written("healthcheck.http") && !c.p.null["healthcheck.http"]},
 		{"healthcheck.tcp", h.TCP != nil || c.p.bad["healthcheck.tcp"]},
 		{"healthcheck.exec", c.has("healthcheck.exec") || c.p.bad["healthcheck.exec"]},
 		{"healthcheck.none", h.None || c.p.bad["healthcheck.none"]},
@@ -361,7 +365,7 @@ func (c *checker) healthcheck() {
 		c.keyErrorf("", p, "%s: give only one of http, tcp, exec or none (%s is at line %d)",
 			p, strings.TrimPrefix(set[0], "healthcheck."), c.line(set[0]))
 	}
-	if h.HTTP != "" {
+	if c.has("healthcheck.http") {
 		switch {
 		case !strings.HasPrefix(h.HTTP, "/"):
 			c.errorf("healthcheck.http", "write a path that starts with \"/\", like \"/healthz\"")
@@ -373,17 +377,23 @@ func (c *checker) healthcheck() {
 	}
 	if c.has("healthcheck.retries") && h.Retries < 1 {
 		c.errorf("healthcheck.retries", "must be at least 1")
+	} else if h.Retries > math.MaxInt32 {
+		// Docker and the Dockerfile read retries as a 32-bit number.
+		c.errorf("healthcheck.retries", "must be at most %d", math.MaxInt32)
 	}
 }
 
-// env checks a map of environment variables.
-func (c *checker) env(path string, env map[string]string) {
+// env checks a map of environment variables; check says which characters
+// their values may hold. The app's env is written into a Dockerfile's ENV
+// by eject, which has no way to write a line break; a service's env goes to
+// compose only, which does.
+func (c *checker) env(path string, env map[string]string, check func(string) error) {
 	for k, v := range env {
 		p := join(path, k)
 		if !envNameRe.MatchString(k) {
 			c.keyErrorf(path, p, "%q is not a valid variable name (letters, digits and '_', not starting with a digit)", k)
 		}
-		if err := checkText(v); err != nil {
+		if err := check(v); err != nil {
 			c.errorf(p, "%v", err)
 		}
 	}
@@ -420,51 +430,37 @@ func (c *checker) resources() {
 	if r == nil {
 		return
 	}
-	if r.Memory != "" && !memoryRe.MatchString(r.Memory) {
-		c.errorf("resources.memory", "%q is not a size, like \"512m\" or \"1g\"", r.Memory)
+	if r.Memory != "" {
+		if !memoryRe.MatchString(r.Memory) {
+			c.errorf("resources.memory", "%q is not a size, like \"512m\" or \"1g\"", r.Memory)
+		} else if memoryBytes(r.Memory) > math.MaxInt64 {
+			// Docker counts memory in bytes, in a 64-bit number.
+			c.errorf("resources.memory", "%q is more memory than Docker can count (8 EiB)", r.Memory)
+		}
 	}
 	if r.CPUs != "" {
 		if f, err := strconv.ParseFloat(r.CPUs, 64); !cpusRe.MatchString(r.CPUs) || err != nil {
 			c.errorf("resources.cpus", "%q is not a number of CPUs, like \"0.5\" or \"2\"", r.CPUs)
 		} else if f <= 0 {
 			c.errorf("resources.cpus", "must be more than 0")
+		} else if f*1e9 > math.MaxInt64 {
+			// Docker counts CPUs in billionths, in a 64-bit number.
+			c.errorf("resources.cpus", "must be at most %d", int64(math.MaxInt64)/1e9)
 		}
 	}
 }
 
-func (c *checker) services() {
-	for name, svc := range c.s.Services {
-		p := join("services", name)
-		if !nameRe.MatchString(name) {
-			c.keyErrorf("services", p, "%q is not a valid service name (lowercase letters, digits, '.', '_' or '-')", name)
-		} else if name == c.s.Name {
-			c.keyErrorf("services", p, "%q is the app's name; give the service another one", name)
-		}
-		if c.p.bad[p] {
-			continue
-		}
-		switch {
-		case !c.written(p + ".image"):
-			c.missing(p, "image")
-		case svc.Image == "" && !c.p.bad[p+".image"]:
-			c.errorf(p+".image", "must not be empty")
-		case svc.Image != "":
-			c.image(p+".image", svc.Image)
-		}
-		c.env(p+".env", svc.Env)
-		for k, file := range svc.Secrets {
-			sp := join(p+".secrets", k)
-			if !secretIDRe.MatchString(k) {
-				c.keyErrorf(p+".secrets", sp, "%q is not a valid secret name (letters, digits, '_', '.' and '-')", k)
-			}
-			if !c.p.bad[sp] {
-				svc.Secrets[k] = c.contextPath(sp, file)
-			}
-		}
-		if svc.Volume != "" {
-			c.absolute(p+".volume", svc.Volume)
+// memoryBytes is a size that memoryRe matched, in bytes, as a float so
+// that a size too large for Docker still compares.
+func memoryBytes(size string) float64 {
+	num := strings.TrimRight(size, "kKmMgGtTpPiIbB")
+	f, _ := strconv.ParseFloat(num, 64)
+	if unit := strings.ToLower(size[len(num):]); unit != "" {
+		if i := strings.IndexByte("kmgtp", unit[0]); i >= 0 {
+			f *= math.Pow(1024, float64(i+1))
 		}
 	}
+	return f
 }
 
 func (c *checker) scan() {
@@ -492,32 +488,6 @@ func (c *checker) enumList(path string, values, allowed []string) {
 			c.errorf(p, "%q is listed twice (first at line %d)", v, c.line(prev))
 		} else {
 			first[v] = p
-		}
-	}
-}
-
-func (c *checker) secrets() {
-	first := map[string]string{}
-	for i, sec := range c.s.Secrets {
-		p := fmt.Sprintf("secrets[%d]", i)
-		if c.p.bad[p] {
-			continue
-		}
-		switch {
-		case !c.written(p + ".id"):
-			c.missing(p, "id")
-		case c.p.bad[p+".id"]:
-		case sec.ID == "":
-			c.errorf(p+".id", "must not be empty")
-		case !secretIDRe.MatchString(sec.ID):
-			c.errorf(p+".id", "%q may hold only letters, digits, '_', '.' and '-'", sec.ID)
-		case first[sec.ID] != "":
-			c.errorf(p+".id", "%q is listed twice (first at line %d)", sec.ID, c.line(first[sec.ID]))
-		default:
-			first[sec.ID] = p
-		}
-		if sec.Env != "" && !envNameRe.MatchString(sec.Env) {
-			c.errorf(p+".env", "%q is not a valid variable name (letters, digits and '_', not starting with a digit)", sec.Env)
 		}
 	}
 }

@@ -18,6 +18,7 @@ if [[ -n "$current" && "$current" != "$endpoint" ]]; then
 fi
 if [[ -z "$current" ]]; then
   log "builder appbuild: creating (remote driver, $endpoint)"
+  mark_built created
   docker buildx create --name appbuild --driver remote "$endpoint" >/dev/null
 fi
 docker buildx inspect appbuild --bootstrap >/dev/null

@@ -33,6 +33,7 @@ for p in "${PACKAGES[@]}"; do installed "$p" || missing+=("$p"); done
 if ((${#missing[@]})); then
   apt_update_once
   log "apt-get install ${missing[*]}"
+  mark_built installed
   apt-get install "${APT_OPTS[@]}" "${missing[@]}" >/dev/null
 fi
 

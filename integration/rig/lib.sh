@@ -31,6 +31,13 @@ log()  { printf '[rig] %s\n' "$*" >&2; }
 die()  { printf '[rig] error: %s\n' "$*" >&2; exit 1; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
+# mark_built [STATE]: tell piece.sh (which runs every piece of tiers.mk) that this piece
+# did work this time (built, pushed, started...), for the timing table; a piece that
+# never calls it is reported "reused".
+mark_built() {
+  [[ -z "${RIG_PIECE_MARK:-}" ]] || printf '%s\n' "${1:-built}" >"$RIG_PIECE_MARK"
+}
+
 # --- Files -------------------------------------------------------------------------
 # write_if_changed FILE < content: replace FILE only when the content differs, so
 # callers can tell (exit status 0 = changed) whether a daemon must reload it.

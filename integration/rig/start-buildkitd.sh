@@ -47,6 +47,7 @@ fi
 # A socket left by a killed buildkitd would make it refuse to listen.
 rm -f "$RUN_DIR/buildkitd.sock"
 log "starting buildkitd $BUILDKIT_VERSION"
+mark_built started
 start_daemon buildkitd "$bin" --config "$RIG_DIR/buildkitd.toml"
 wait_ready buildkitd 60 buildkitd_up
 

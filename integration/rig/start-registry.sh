@@ -5,7 +5,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-bin="$RIG_DIR/bin/registry-$REGISTRY_VERSION/registry"
+bin="$RIG_DIR/bin/registry-$REGISTRY_VERSION-fs/registry"   # the filesystem-only build (../tools/registry)
 [[ -x "$bin" ]] || die "registry binary missing: run build-tools.sh"
 mkdir -p "$RIG_DIR/registry" "$RUN_DIR"
 
@@ -40,6 +40,7 @@ if registry_up; then
 fi
 
 log "starting registry on $APPBUILD_REGISTRY"
+mark_built started
 # OTEL_TRACES_EXPORTER=none: distribution v3 otherwise tries to export traces to an
 # OTLP collector that does not exist here and fills the log with errors.
 OTEL_TRACES_EXPORTER=none start_daemon registry "$bin" serve "$RIG_DIR/registry.yml"

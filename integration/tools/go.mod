@@ -3,11 +3,12 @@ module github.com/org/appbuild/integration/tools
 go 1.26.8
 
 tool (
-	github.com/distribution/distribution/v3/cmd/registry
 	github.com/docker/buildx/cmd/buildx
 	github.com/moby/buildkit/cmd/buildctl
 	github.com/moby/buildkit/cmd/buildkitd
 )
+
+require github.com/distribution/distribution/v3 v3.1.2
 
 require (
 	cel.dev/expr v0.25.2 // indirect
@@ -98,7 +99,6 @@ require (
 	github.com/digitorus/pkcs7 v0.0.0-20230818184609-3a137a874352 // indirect
 	github.com/digitorus/timestamp v0.0.0-20231217203849-220c5c2851b7 // indirect
 	github.com/dimchansky/utfbom v1.1.1 // indirect
-	github.com/distribution/distribution/v3 v3.1.2 // indirect
 	github.com/distribution/reference v0.6.0 // indirect
 	github.com/docker/buildx v0.38.2 // indirect
 	github.com/docker/cli v29.8.2+incompatible // indirect

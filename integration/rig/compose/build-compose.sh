@@ -25,6 +25,7 @@ if [[ ! -x "$dir/docker-compose" ]]; then
   mkdir -p "$RIG_DIR/bin" "$RUN_DIR"
   buildlog="$RUN_DIR/build-compose.log"
   log "building docker compose $COMPOSE_VERSION; a few minutes on a cold cache (log: $buildlog)"
+  mark_built built
   tmp="$(mktemp -d "$RIG_DIR/bin/.build-XXXXXX")"
   if ! (cd "$mod" && CGO_ENABLED=0 go build -trimpath \
         -ldflags "-s -w -X github.com/docker/compose/v5/internal.Version=$COMPOSE_VERSION" \

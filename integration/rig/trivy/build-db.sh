@@ -36,6 +36,7 @@ fi
 
 buildlog="$RUN_DIR/trivy-db.log"
 log "trivy DB $ref: building and pushing (log: $buildlog)"
+mark_built pushed
 mkdb="$RIG_DIR/bin/trivy-$TRIVY_VERSION/mkdb"
 mkdir -p "$(dirname "$mkdb")"
 # trivy-db's GHSA source lists Go's standard packages with `go list std` when it starts,

@@ -31,6 +31,7 @@ for arch in "${arches[@]}"; do
   [[ -x "$dir/trivy" ]] && continue
   buildlog="$RUN_DIR/build-trivy-$arch.log"
   log "building trivy $TRIVY_VERSION for linux/$arch; about 11 min on 2 cores (log: $buildlog)"
+  mark_built built
   tmp="$(mktemp -d "$RIG_DIR/bin/.build-XXXXXX")"
   if ! (cd "$mod" && CGO_ENABLED=0 GOOS=linux GOARCH="$arch" GOEXPERIMENT=jsonv2 \
         go build -trimpath -ldflags "-s -w -X github.com/aquasecurity/trivy/pkg/version/app.ver=${TRIVY_VERSION#v}" \

@@ -48,6 +48,7 @@ chmod -R u+w "$ctx"
 
 buildlog="$RUN_DIR/image-trivy.log"
 log "image $ref ($plat): building and pushing (log: $buildlog)"
+mark_built pushed
 if ! buildctl build --progress=plain \
     --frontend dockerfile.v0 \
     --local context="$ctx" \

@@ -97,11 +97,5 @@ cat >"$layer/usr/share/caddy/index.html" <<'HTML'
 HTML
 chmod 0644 "$layer/etc/caddy/Caddyfile" "$layer/usr/share/caddy/index.html"
 
-# pack_layer's options plus the file capability (security.capability) of caddy.
-tar --create --file "$context/caddy-$arch.tar.tmp" --directory "$layer" \
-  --sort=name --numeric-owner --owner=0 --group=0 --format=posix \
-  --xattrs --xattrs-include=security.capability \
-  --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime \
-  --mtime="@$SOURCE_DATE_EPOCH" --clamp-mtime \
-  .
-mv -f "$context/caddy-$arch.tar.tmp" "$context/caddy-$arch.tar"
+# Owned by root, with the file capability (security.capability) of caddy.
+pack_layer "$layer" "$context/caddy-$arch.tar" --owner=0 --group=0 --xattrs --xattrs-include=security.capability

@@ -16,28 +16,14 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 arch=$1 stage=$2 context=$3
 
-deb_setup "$arch"
-mapfile -t wanted < <(grep -v -e '^#' -e '^[[:space:]]*$' "$here/packages")
-mapfile -t specs < <(deb_candidates "${wanted[@]}")
-((${#specs[@]} == ${#wanted[@]})) || die "distroless-java/$arch: not all of ${wanted[*]} found"
-log "distroless-java/$arch: fetching ${specs[*]}"
-mapfile -t debs < <(deb_fetch "${specs[@]}")
-((${#debs[@]} == ${#specs[@]})) || die "distroless-java/$arch: download failed"
-
 root="$stage/java"
-rm -rf "$root"
-mkdir -p "$root"
-usrmerge_links "$root" "$arch"
-for deb in "${debs[@]}"; do
-  dpkg -x "$deb" "$root"
-  dpkg_status_d "$root" "$deb"
-done
+distroless_rootfs "$root" "$arch" "$here/packages"
+
 jvm="$(cd "$root/usr/lib/jvm" && ls -d java-[1-9][0-9]-openjdk-"$arch" | head -n1)"
 [[ -x "$root/usr/lib/jvm/$jvm/bin/java" ]] || die "distroless-java/$arch: no JVM in /usr/lib/jvm"
 # java-common and openjdk's postinst: the java alternative.
 ln -sfn "/usr/lib/jvm/$jvm/bin/java" "$root/usr/bin/java"
-find "$root/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
-find "$root/usr/share/doc" -mindepth 1 -type d -empty -delete
+copyrights_only "$root"
 rm -rf "$root/usr/share/man" "$root/usr/lib/jvm/$jvm/man"
 
 # Every library the JVM's binaries link must be in the image (the list is by hand).

@@ -22,25 +22,18 @@ mkdir -p "$stage/static" "$stage/static-context"
 root="$stage/static/rootfs"
 
 deb_setup "$arch"
-mapfile -t wanted < <(grep -v -e '^#' -e '^[[:space:]]*$' "$here/packages")
-mapfile -t specs < <(deb_candidates "${wanted[@]}")
-((${#specs[@]} == ${#wanted[@]})) || die "distroless-python3/$arch: not all of ${wanted[*]} found"
+deb_get exact "$here/packages"
 # Upstream lists its packages by hand; say so when apt would unpack one more.
+mapfile -t wanted < <(deb_list "$here/packages")
 mapfile -t resolved < <(deb_resolve "${wanted[@]}" | cut -d= -f1)
 for p in "${resolved[@]}"; do
   [[ " ${wanted[*]} base-files netbase tzdata media-types ca-certificates " == *" $p "* ]] ||
     log "distroless-python3/$arch: note: apt would also install $p (not in upstream's list)"
 done
-log "distroless-python3/$arch: fetching ${#specs[@]} packages"
-mapfile -t debs < <(deb_fetch "${specs[@]}")
-((${#debs[@]} == ${#specs[@]})) || die "distroless-python3/$arch: download failed"
 # Debian 13's packages install below /usr; the loader path /lib64 (amd64) and /lib
 # need the merged-/usr links.
 usrmerge_links "$root" "$arch"
-for deb in "${debs[@]}"; do
-  dpkg -x "$deb" "$root"
-  dpkg_status_d "$root" "$deb"
-done
+distroless_unpack "$root" "${DEBS[@]}"
 
 # python3/python.bzl: python_aliases.
 ln -sfn /usr/bin/python3.13 "$root/usr/bin/python"

@@ -17,30 +17,25 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 arch=$1 stage=$2 context=$3
 
 deb_setup "$arch"
-mapfile -t wanted < <(grep -v -e '^#' -e '^[[:space:]]*$' "$here/packages")
-mapfile -t specs < <(deb_candidates "${wanted[@]}")
-((${#specs[@]} == ${#wanted[@]})) || die "distroless-static/$arch: not all of ${wanted[*]} found"
-log "distroless-static/$arch: fetching ${specs[*]}"
-# (process substitutions hide failures from set -e: count what came back)
-mapfile -t debs < <(deb_fetch "${specs[@]}")
-((${#debs[@]} == ${#specs[@]})) || die "distroless-static/$arch: download failed"
+deb_get exact "$here/packages"
 
+# Unpacked the distroless way (distroless_unpack), but for ca-certificates: only the
+# bundle made from it and its copyright, as upstream's cacerts rule. No merged-/usr
+# links: base-files ships them.
 root="$stage/rootfs"
 rm -rf "$root" "$stage/unpack"
 mkdir -p "$root"
-for deb in "${debs[@]}"; do
+for deb in "${DEBS[@]}"; do
   if [[ "$(dpkg-deb -f "$deb" Package)" == ca-certificates ]]; then
-    # Only the bundle made from it and its copyright, as upstream's cacerts rule.
     dpkg -x "$deb" "$stage/unpack"
     ca_bundle "$stage/unpack" "$root"
     install -D -m 0644 "$stage/unpack/usr/share/doc/ca-certificates/copyright" \
       "$root/usr/share/doc/ca-certificates/copyright"
     rm -rf "$stage/unpack"
+    dpkg_status_d "$root" "$deb"
   else
-    dpkg -x "$deb" "$root"
+    distroless_unpack "$root" "$deb"
   fi
-  # Scanners find distroless packages through one control file per package.
-  dpkg_status_d "$root" "$deb"
 done
 chmod 0755 "$root"
 

@@ -22,29 +22,17 @@ arch=$1 stage=$2 context=$3
 mkdir -p "$stage/slim" "$stage/slim-context"
 "$here/../debian-slim/rootfs.sh" "$arch" "$stage/slim" "$stage/slim-context"
 root="$stage/slim/rootfs"
+# Resolve against the slim root's dpkg database: only what it lacks is added.
 deb_setup "$arch"
+APT_ARGS+=(-o "Dir::State::status=$root/var/lib/dpkg/status")
 
-# section NAME: the packages listed under [NAME] in ./packages.
-section() {
-  awk -v s="[$1]" '/^\[/ { on = ($0 == s); next } on && !/^#/ && NF' "$here/packages"
-}
-
-# add FLAVOR: unpack the FLAVOR packages and what they need that ROOT lacks, then
-# reproduce their maintainer scripts' effects and pack ROOT as CONTEXT/FLAVOR-ARCH.tar.
+# add FLAVOR: unpack the packages under [FLAVOR] in ./packages and what they need that
+# ROOT lacks, reproduce their maintainer scripts' effects and pack ROOT as
+# CONTEXT/FLAVOR-ARCH.tar.
 add() {
-  local flavor=$1 installed specs debs deb jvm tool
-  mapfile -t wanted < <(section "$flavor")
-  installed=" $(awk '/^Package:/ { print $2 }' "$root/var/lib/dpkg/status" | tr '\n' ' ') "
-  mapfile -t specs < <(deb_resolve "${wanted[@]}" | while IFS= read -r s; do
-    [[ "$installed" == *" ${s%%=*} "* ]] || printf '%s\n' "$s"
-  done)
-  ((${#specs[@]} >= ${#wanted[@]})) || die "maven/$arch: apt resolved no packages for $flavor"
-  log "maven/$arch: $flavor: fetching ${#specs[@]} Debian packages"
-  mapfile -t debs < <(deb_fetch "${specs[@]}")
-  ((${#debs[@]} == ${#specs[@]})) || die "maven/$arch: download failed"
-  for deb in "${debs[@]}"; do
-    deb_install "$root" "$deb" "$arch"
-  done
+  local flavor=$1 jvm tool
+  deb_get closure "$here/packages" "$flavor"
+  deb_install "$root" "$arch" "${DEBS[@]}"
 
   # update-alternatives (java-common, openjdk's postinst): every tool of the JVM in
   # /usr/bin; maven's: /usr/bin/mvn. Upstream's JAVA_HOME is /opt/java/openjdk.
@@ -58,10 +46,8 @@ add() {
   if [[ -x "$root/usr/share/maven/bin/mvn" ]]; then
     ln -sfn ../share/maven/bin/mvn "$root/usr/bin/mvn"
   fi
-  # The slim image's dpkg excludes (../debian-slim/rootfs.sh), applied to the new files.
-  find "$root/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
-  find "$root/usr/share/doc" -mindepth 1 -type d -empty -delete
-  rm -rf "$root"/usr/share/{groff,info,linda,lintian/overrides,man}/*
+  # The slim image's dpkg excludes, applied to the new files.
+  slim_excludes "$root"
   pack_layer "$root" "$context/$flavor-$arch.tar"
 }
 

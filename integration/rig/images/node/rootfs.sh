@@ -24,34 +24,6 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/versions"
 
 arch=$1 stage=$2 context=$3
-have npm || die "node/$arch: the node stand-in is fetched with npm pack: install npm"
-
-case "$arch" in
-  amd64) narch=x64 openssl_arch=linux-x86_64 ;;
-  arm64) narch=arm64 openssl_arch=linux-aarch64 ;;
-  *) die "node/$arch: no Node.js package for this architecture" ;;
-esac
-packs="$RIG_DIR/stage/npm-packs"
-mkdir -p "$packs"
-# npm_fetch NAME VERSION: the package tarball (kept across runs), by npm pack.
-npm_fetch() {
-  local name="${1#@}" file
-  file="$packs/${name//\//-}-$2.tgz"   # npm pack names @scope/pkg scope-pkg-VERSION.tgz
-  if [[ ! -s "$file" ]]; then
-    log "node/$arch: npm pack $1@$2"
-    (cd "$packs" && npm pack --silent --ignore-scripts "$1@$2" >/dev/null) || die "npm pack $1@$2 failed"
-  fi
-  [[ -s "$file" ]] || die "npm pack $1@$2 produced no $file"
-  printf '%s\n' "$file"
-}
-# unpack TGZ DIR: a package's files (the tarball's package/ directory) into DIR, owned
-# by root, not writable by group or others.
-unpack() {
-  mkdir -p "$2"
-  tar -xzf "$1" -C "$2" --strip-components=1 --no-same-owner
-  chmod -R go-w "$2"
-  find "$2" -type d -exec chmod 0755 {} +
-}
 
 nodelayer="$stage/node"
 rm -rf "$nodelayer"
@@ -60,17 +32,20 @@ mkdir -p "$local_dir/bin" "$local_dir/lib/node_modules"
 
 tmp="$stage/node-release"
 rm -rf "$tmp"
-unpack "$(npm_fetch "node-linux-$narch" "$NODE_VERSION")" "$tmp"
-[[ -f "$tmp/bin/node" ]] || die "node/$arch: node-linux-$narch@$NODE_VERSION has no bin/node"
+node_release "$arch" "$NODE_VERSION" "$tmp"
 install -m 0755 "$tmp/bin/node" "$local_dir/bin/node"
 cp -R "$tmp/include" "$tmp/share" "$local_dir/"
 install -m 0644 "$tmp/LICENSE" "$tmp/README.md" "$tmp/CHANGELOG.md" "$local_dir/"
 rm -rf "$tmp"
 # Upstream removes the OpenSSL headers of other architectures (about 34 MB).
+case "$arch" in
+  amd64) openssl_arch=linux-x86_64 ;;
+  arm64) openssl_arch=linux-aarch64 ;;
+esac
 find "$local_dir/include/node/openssl/archs" -mindepth 1 -maxdepth 1 ! -name "$openssl_arch" -exec rm -rf {} +
 
-unpack "$(npm_fetch npm "$NPM_VERSION")" "$local_dir/lib/node_modules/npm"
-unpack "$(npm_fetch corepack "$COREPACK_VERSION")" "$local_dir/lib/node_modules/corepack"
+npm_unpack npm "$NPM_VERSION" "$local_dir/lib/node_modules/npm"
+npm_unpack corepack "$COREPACK_VERSION" "$local_dir/lib/node_modules/corepack"
 chmod 0755 "$local_dir/lib/node_modules/npm/bin/npm-cli.js" "$local_dir/lib/node_modules/npm/bin/npx-cli.js" \
   "$local_dir/lib/node_modules/corepack/dist/corepack.js"
 ln -s ../lib/node_modules/npm/bin/npm-cli.js "$local_dir/bin/npm"
@@ -80,25 +55,19 @@ ln -s /usr/local/bin/node "$local_dir/bin/nodejs"
 
 # Yarn classic, where upstream's second layer puts it.
 yarn_dir="$nodelayer/opt/yarn-v$YARN_VERSION"
-unpack "$(npm_fetch yarn "$YARN_VERSION")" "$yarn_dir"
+npm_unpack yarn "$YARN_VERSION" "$yarn_dir"
 chmod 0755 "$yarn_dir/bin/yarn" "$yarn_dir/bin/yarn.js" "$yarn_dir/bin/yarnpkg"
 ln -s "/opt/yarn-v$YARN_VERSION/bin/yarn" "$local_dir/bin/yarn"
 ln -s "/opt/yarn-v$YARN_VERSION/bin/yarnpkg" "$local_dir/bin/yarnpkg"
 
-# This machine's local CAs (HOST_CA_DIR): its egress to the npm registry goes through a
-# TLS-intercepting proxy. Upstream's slim image has no CA store (node carries its own
-# roots), so they are added as local certificates plus one bundle of them, which the
-# image's NODE_EXTRA_CA_CERTS names (see the Dockerfile). Build images only: the
-# distroless runtime never gets them.
-shopt -s nullglob
-local_cas=("${HOST_CA_DIR:-/nonexistent}"/*.crt)
-shopt -u nullglob
+# This machine's local CAs (host_cas). Upstream's slim image has no CA store (node
+# carries its own roots), so they are added as local certificates plus one bundle of
+# them, which the image's NODE_EXTRA_CA_CERTS names (see the Dockerfile).
 install -d -m 0755 "$local_dir/share/ca-certificates"
-for crt in "${local_cas[@]}"; do
-  install -m 0644 "$crt" "$local_dir/share/ca-certificates/"
-  cat "$crt"
-  [[ "$(tail -c1 "$crt")" == "" ]] || echo
-done >"$local_dir/share/ca-certificates/local-cas.pem"
+host_cas "$local_dir/share/ca-certificates"
+shopt -s nullglob
+pem_cat "$local_dir/share/ca-certificates"/*.crt >"$local_dir/share/ca-certificates/local-cas.pem"
+shopt -u nullglob
 chmod 0644 "$local_dir/share/ca-certificates/local-cas.pem"
 
 # Upstream's entrypoint: run node when the first argument is an option or not a command.

@@ -25,21 +25,15 @@ ctx="$RIG_DIR/stage/python-slim/context"
 
 # The CPython release tarball, as Debian ships it (python3.13's orig.tar.xz), from a
 # private apt configuration with source indexes on the machine's own mirrors.
-src="$RIG_DIR/stage/apt/trixie-source"
-mkdir -p "$src"/{lists/partial,cache/archives/partial,dl} "$ctx"
-: >"$src/status"
-deb_sources_list | sed 's/^deb /deb-src /' >"$src/sources.list"
-apt_src=(-o "Dir::Etc::SourceList=$src/sources.list" -o Dir::Etc::SourceParts=/dev/null
-  -o "Dir::State::Lists=$src/lists" -o "Dir::Cache=$src/cache" -o "Dir::State::status=$src/status"
-  -o Acquire::Languages=none -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
-log "python-slim: refreshing Debian source lists"
-apt-get "${apt_src[@]}" -qq update
-(cd "$src/dl" && apt-get "${apt_src[@]}" -qq source --download-only python3.13 >/dev/null)
-orig=("$src"/dl/python3.13_*.orig.tar.xz)
+deb_setup source
+mkdir -p "$ctx"
+(cd "$DEB_WORK/debs" && apt-get "${APT_ARGS[@]}" -qq source --download-only python3.13 >/dev/null)
+orig=("$DEB_WORK"/debs/python3.13_*.orig.tar.xz)
 [[ -f "${orig[-1]}" ]] || die "python-slim: no python3.13 orig tarball downloaded"
 version="${orig[-1]##*_}"; version="${version%.orig.tar.xz}"
 cp -f "${orig[-1]}" "$ctx/Python-$version.tar.xz"
 log "python-slim: building CPython $version for linux/amd64 (log: $RUN_DIR/image-python-slim.log)"
+mark_built built
 buildctl build --progress=plain \
   --frontend dockerfile.v0 \
   --local context="$ctx" --local dockerfile="$here" \

@@ -15,33 +15,15 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 arch=$1 stage=$2 context=$3
 
-deb_setup "$arch"
-mapfile -t wanted < <(grep -v -e '^#' -e '^[[:space:]]*$' "$here/packages")
-mapfile -t specs < <(deb_resolve "${wanted[@]}")
-((${#specs[@]} > ${#wanted[@]})) || die "redis/$arch: apt resolved no packages"
-log "redis/$arch: fetching ${#specs[@]} Debian packages"
-mapfile -t debs < <(deb_fetch "${specs[@]}")
-((${#debs[@]} == ${#specs[@]})) || die "redis/$arch: download failed"
-
 root="$stage/rootfs"
-rm -rf "$root"
-mkdir -p "$root"
-usrmerge_links "$root" "$arch"
-for deb in "${debs[@]}"; do
-  deb_install "$root" "$deb" "$arch"
-done
+deb_rootfs "$root" "$arch" "$here/packages"
 
 # Users and groups: base-passwd's, plus redis as upstream creates it
-# (groupadd -r -g 999 redis; useradd -r -g redis -u 999 redis).
-epoch_days=$((SOURCE_DATE_EPOCH / 86400))
-install -m 0644 "$root/usr/share/base-passwd/passwd.master" "$root/etc/passwd"
-install -m 0644 "$root/usr/share/base-passwd/group.master" "$root/etc/group"
+# (groupadd -r -g 999 redis; useradd -r -g redis -u 999 redis), and shadow files for all.
+base_passwd "$root"
 echo 'redis:x:999:999::/home/redis:/bin/sh' >>"$root/etc/passwd"
 echo 'redis:x:999:' >>"$root/etc/group"
-awk -F: -v d="$epoch_days" '{ print $1 ":*:" d ":0:99999:7:::" }' "$root/etc/passwd" >"$root/etc/shadow"
-awk -F: '{ print $1 ":*::" }' "$root/etc/group" >"$root/etc/gshadow"
-chown "0:$(awk -F: '$1 == "shadow" { print $3 }' "$root/etc/group")" "$root/etc/shadow" "$root/etc/gshadow"
-chmod 0640 "$root/etc/shadow" "$root/etc/gshadow"
+shadow_files "$root"
 
 # dash's postinst: /bin/sh. base-files is not installed: the directories it would make.
 ln -sfn dash "$root/usr/bin/sh"

@@ -37,25 +37,17 @@ base="$stage/base/debian"
 # Resolve against the base's dpkg database: only what the base lacks is added.
 deb_setup "$arch"
 APT_ARGS+=(-o "Dir::State::status=$base/var/lib/dpkg/status")
-mapfile -t wanted < <(grep -v -e '^#' -e '^[[:space:]]*$' "$here/packages")
-mapfile -t specs < <(deb_resolve "${wanted[@]}")
-((${#specs[@]} >= ${#wanted[@]})) || die "rust/$arch: apt resolved no packages"
-log "rust/$arch: fetching ${#specs[@]} Debian packages"
-mapfile -t debs < <(deb_fetch "${specs[@]}")
-((${#debs[@]} == ${#specs[@]})) || die "rust/$arch: download failed"
-rustc_version="$(printf '%s\n' "${specs[@]}" | sed -n 's/^rustc=//p')"
-[[ -n "$rustc_version" ]] || die "rust/$arch: rustc is not among ${specs[*]}"
+deb_get closure "$here/packages"
+rustc_version="$(printf '%s\n' "${SPECS[@]}" | sed -n 's/^rustc=//p')"
+[[ -n "$rustc_version" ]] || die "rust/$arch: rustc is not among ${SPECS[*]}"
 
 root="$stage/rust"
-rm -rf "$root"
-mkdir -p "$root/var/lib/dpkg"
-usrmerge_links "$root" "$arch"
+fresh_root "$root" "$arch"
 # The layer carries the whole dpkg status (the base's, then the new packages), so apt in
 # the image sees every package.
+mkdir -p "$root/var/lib/dpkg"
 cp -p "$base/var/lib/dpkg/status" "$root/var/lib/dpkg/status"
-for deb in "${debs[@]}"; do
-  deb_install "$root" "$deb" "$arch"
-done
+deb_install "$root" "$arch" "${DEBS[@]}"
 
 # The other architecture's standard library, of exactly the same rustc build.
 for other in amd64 arm64; do
