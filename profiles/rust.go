@@ -3,6 +3,7 @@ package profiles
 import (
 	"bufio"
 	"bytes"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -139,16 +140,21 @@ if [ -n "$stub" ]; then rm -f src/main.rs && rmdir src 2>/dev/null || true; fi`
 )
 
 // targetLine sets $target, the triple to build for: APPBUILD_TARGET, or the
-// machine's own when it is empty (an ejected Dockerfile builds on each
-// target platform). The deps and build steps share it, so that they
-// compile for the same target and the build finds the dependencies fresh.
+// machine's own when it is empty (an ejected Dockerfile of an app that
+// links C libraries builds on each target platform). The deps and build
+// steps share it, so that they compile for the same target and the build
+// finds the dependencies fresh.
 const targetLine = `target=${APPBUILD_TARGET:-$(rustc -vV | sed -n 's/^host: //p')}
+`
+
+// hostLine sets $host, the triple of the machine the build runs on.
+const hostLine = `host=$(rustc -vV | sed -n 's/^host: //p')
 `
 
 // cargoFetch is the fetch step's fixed script.
 const cargoFetch = "set -e\n" + stubStart + "cargo fetch --locked" + stubEnd
 
-// cargoDeps is the fixed script of the step that compiles the dependencies
+// cargoDeps is the fixed script (after rustBuild.script's preamble) of the step that compiles the dependencies
 // into a layer (Env.DepsLayer) before the source is there, against the
 // stub: cargo-chef's idea, with the build step's own arguments (less the
 // binary's name, which the stub need not have) and environment, so the
@@ -157,16 +163,17 @@ const cargoFetch = "set -e\n" + stubStart + "cargo fetch --locked" + stubEnd
 // rebuilds the app. A manifest this cannot build without the source (a
 // build script or a [[bin]] path it names) leaves the dependencies to the
 // build step, and says so.
-const cargoDeps = "set -e\n" + targetLine + stubStart + `if ! cargo "$@" --target "$target"; then
+const cargoDeps = stubStart + `if ! cargo "$@" --target "$target"; then
   echo 'appbuild: the dependencies were not compiled ahead of the source (see above); the build step compiles them' >&2
 fi` + stubEnd
 
-// cargoBuild is the build step's fixed script (arguments are cargo's, the
-// binary's name comes in APPBUILD_BIN and the target in APPBUILD_TARGET,
-// never as shell text): fresh source times, the build for the target
-// (targetLine), and the binary copied out of the target directory. With --target, RUSTFLAGS reach only the target's
-// code, not build scripts and procedural macros, which run on the builder.
-const cargoBuild = "set -e\n" + targetLine + `find . -path ./target -prune -o -type f -exec touch -c -- {} +
+// cargoBuild is the build step's fixed script, after rustBuild.script's
+// preamble (arguments are cargo's, the binary's name comes in APPBUILD_BIN
+// and the target in APPBUILD_TARGET, never as shell text): fresh source
+// times, the build for the target, and the binary copied out of the target
+// directory. With --target, RUSTFLAGS reach only the target's code, not
+// build scripts and procedural macros, which run on the builder.
+const cargoBuild = `find . -path ./target -prune -o -type f -exec touch -c -- {} +
 cargo "$@" --target "$target"
 mkdir -p /out
 cp -- "target/$target/release/$APPBUILD_BIN" "/out/$APPBUILD_BIN"`
@@ -190,7 +197,7 @@ func (Rust) build(s *spec.Spec, env Env) (contract.Build, error) {
 	build := plan.Stage{
 		Name:            "build",
 		From:            plan.Base{Image: rustImage + ":" + r.version},
-		OnBuildPlatform: !r.native && r.known,
+		OnBuildPlatform: !r.native && (r.known || r.archFromArg),
 		Workdir:         rustSrc,
 		Env:             []string{"CARGO_HOME=" + r.home, "CARGO_TARGET_DIR=" + rustSrc + "/target", "CARGO_TERM_COLOR=never"},
 		Steps:           append(r.toolSteps(), r.cargoSteps()...),
@@ -199,7 +206,7 @@ func (Rust) build(s *spec.Spec, env Env) (contract.Build, error) {
 	// target: natively on the build platform (or, for an app that links C
 	// libraries, on the target platform like its build).
 	testCache := r.targetCache
-	if build.OnBuildPlatform {
+	if build.OnBuildPlatform && !r.archFromArg {
 		testCache.ID = "appbuild-cargo-target-" + s.Name + "-" + rustTargets[env.BuildPlatform.Architecture].triple
 	}
 	test := &contract.Test{From: "build", OnBuildPlatform: build.OnBuildPlatform, Step: "cargo test",
@@ -221,8 +228,12 @@ type rustBuild struct {
 	target             rustTarget
 	known, native      bool
 	cross              bool
-	registry, secrets  []plan.Mount
-	targetCache        plan.Mount
+	// archFromArg: the target is the TARGETARCH build arg of an ejected
+	// Dockerfile, which cross-compiles as the frontend does, its shell
+	// choosing the triple and the linker (rustArchCase).
+	archFromArg       bool
+	registry, secrets []plan.Mount
+	targetCache       plan.Mount
 }
 
 // newRustBuild reads Cargo.toml, Cargo.lock and the toolchain pin, and
@@ -243,8 +254,7 @@ func newRustBuild(s *spec.Spec, env Env) (rustBuild, error) {
 	if r.bin, err = rustBinary(s, manifest); err != nil {
 		return rustBuild{}, err
 	}
-	// An ejected Dockerfile plans for its TARGETARCH build arg: it builds
-	// on each target platform, for that machine's own target.
+	// An ejected Dockerfile plans for its TARGETARCH build arg.
 	placeholder := strings.HasPrefix(env.TargetPlatform.Architecture, "$")
 	r.target, r.known = rustTargets[env.TargetPlatform.Architecture]
 	if !placeholder && (!r.known || env.TargetPlatform.OS != "linux") {
@@ -255,6 +265,7 @@ func newRustBuild(s *spec.Spec, env Env) (rustBuild, error) {
 		return rustBuild{}, s.Errorf("runtime", "this app links C libraries (a -sys crate or build packages): scratch has no C library; use distroless (the default) or slim")
 	}
 	r.cross = r.known && !r.native && !samePlatform(env.BuildPlatform, env.TargetPlatform)
+	r.archFromArg = placeholder && !r.native
 	r.registry = []plan.Mount{
 		{Kind: "cache", Target: cargoHome + "/registry", ID: "appbuild-cargo-registry"},
 		{Kind: "cache", Target: cargoHome + "/git", ID: "appbuild-cargo-git"},
@@ -275,6 +286,17 @@ func newRustBuild(s *spec.Spec, env Env) (rustBuild, error) {
 func (r rustBuild) toolSteps() []plan.Step {
 	var steps []plan.Step
 	var aptPackages []string
+	if r.archFromArg {
+		steps = append(steps, plan.Step{
+			Name:   "rustup target add, and the cross linker, for $TARGETARCH",
+			Origin: []string{"platforms"},
+			Run: &plan.Run{
+				Args:   []string{"sh", "-c", rustCrossSetup, "rust-cross-setup"},
+				Env:    []string{"APPBUILD_ARCH=" + r.env.TargetPlatform.Architecture, "DEBIAN_FRONTEND=noninteractive"},
+				Mounts: []plan.Mount{aptCache, aptLists},
+			},
+		})
+	}
 	if r.cross {
 		aptPackages = []string{r.target.gccPkg, r.target.libcPkg}
 		steps = append(steps, plan.Step{
@@ -311,18 +333,60 @@ func (r rustBuild) toolSteps() []plan.Step {
 // runtime into a static binary, and names the cross toolchain.
 func (r rustBuild) buildEnv() []string {
 	env := []string{"APPBUILD_BIN=" + r.bin, "APPBUILD_TARGET=" + r.target.triple}
+	if r.archFromArg {
+		env[1] = "APPBUILD_ARCH=" + r.env.TargetPlatform.Architecture
+	}
 	if !r.native {
 		// Static: glibc's C runtime linked in.
 		env = append(env, "RUSTFLAGS=-C target-feature=+crt-static")
 	}
 	if r.cross {
-		env = append(env,
-			"CARGO_TARGET_"+rustEnvName(r.target.triple)+"_LINKER="+r.target.gnu+"-gcc",
-			"CC_"+strings.ReplaceAll(r.target.triple, "-", "_")+"="+r.target.gnu+"-gcc",
-			"AR_"+strings.ReplaceAll(r.target.triple, "-", "_")+"="+r.target.gnu+"-ar",
-		)
+		env = append(env, r.target.crossEnv()...)
 	}
 	return env
+}
+
+// crossEnv names the cross toolchain that links for t, for Cargo and for
+// the cc crate of build scripts.
+func (t rustTarget) crossEnv() []string {
+	return []string{
+		"CARGO_TARGET_" + rustEnvName(t.triple) + "_LINKER=" + t.gnu + "-gcc",
+		"CC_" + strings.ReplaceAll(t.triple, "-", "_") + "=" + t.gnu + "-gcc",
+		"AR_" + strings.ReplaceAll(t.triple, "-", "_") + "=" + t.gnu + "-ar",
+	}
+}
+
+// script is a deps or build step's script: the target chosen (for an
+// ejected Dockerfile, from TARGETARCH in the shell, with the cross
+// toolchain's environment when it is not the host's), then body.
+func (r rustBuild) script(body string) string {
+	if r.archFromArg {
+		return "set -e\n" + rustArchCase(func(t rustTarget) string {
+			return "APPBUILD_TARGET=" + t.triple + "\n  [ \"$APPBUILD_TARGET\" = \"$host\" ] || export " + strings.Join(t.crossEnv(), " ")
+		}) + targetLine + body
+	}
+	return "set -e\n" + targetLine + body
+}
+
+// rustCrossSetup is the ejected Dockerfile's toolchain step: for a target
+// other than the host's, the target's standard library and Debian's cross
+// C toolchain, as the frontend adds them (toolSteps).
+var rustCrossSetup = "set -e\n" + rustArchCase(func(t rustTarget) string {
+	return "target=" + t.triple + "; set -- " + t.gccPkg + " " + t.libcPkg
+}) + `if [ "$target" = "$host" ]; then exit 0; fi
+rustup target add "$target"
+` + aptInstall
+
+// rustArchCase is shell that sets $host, then runs arm(t) for the
+// rustTargets entry that APPBUILD_ARCH names, and fails for any other.
+func rustArchCase(arm func(rustTarget) string) string {
+	var b strings.Builder
+	b.WriteString(hostLine + "case \"$APPBUILD_ARCH\" in\n")
+	for _, arch := range slices.Sorted(maps.Keys(rustTargets)) {
+		b.WriteString(arch + ")\n  " + arm(rustTargets[arch]) + " ;;\n")
+	}
+	b.WriteString("*) echo \"appbuild: no Rust target for architecture $APPBUILD_ARCH\" >&2; exit 1 ;;\nesac\n")
+	return b.String()
 }
 
 // cargoSteps fetch the crates from the manifests alone, then (with
@@ -357,7 +421,7 @@ func (r rustBuild) cargoSteps() []plan.Step {
 			Name:   "cargo " + strings.Join(release, " ") + targetFlag + " (dependencies)",
 			Origin: depOrigin,
 			Run: &plan.Run{
-				Args:   append([]string{"sh", "-c", cargoDeps, "cargo-deps"}, release...),
+				Args:   append([]string{"sh", "-c", r.script(cargoDeps), "cargo-deps"}, release...),
 				Env:    buildEnv,
 				Mounts: r.secrets,
 			},
@@ -372,7 +436,7 @@ func (r rustBuild) cargoSteps() []plan.Step {
 		Name:   "cargo " + strings.Join(cargoArgs, " ") + targetFlag,
 		Origin: []string{"build"},
 		Run: &plan.Run{
-			Args:   append([]string{"sh", "-c", cargoBuild, "cargo-build"}, cargoArgs...),
+			Args:   append([]string{"sh", "-c", r.script(cargoBuild), "cargo-build"}, cargoArgs...),
 			Env:    buildEnv,
 			Mounts: buildMounts,
 		},

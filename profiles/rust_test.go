@@ -1,6 +1,9 @@
 package profiles_test
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -307,24 +310,128 @@ func TestRustDepsLayer(t *testing.T) {
 	}
 }
 
-// TestRustEject: the dockerfile target plans for the TARGETARCH build arg;
-// the ejected build runs on each target platform for its own target.
+// TestRustEject: the dockerfile target plans for the TARGETARCH build arg
+// and cross-compiles as the frontend does (its build stage on
+// $BUILDPLATFORM); an app that links C libraries builds on each target
+// platform, as in the frontend.
 func TestRustEject(t *testing.T) {
-	s := parse(t, "name: app\nlanguage: rust\nport: 8080\n")
-	pl, err := profiles.Rust{}.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: eject.TargetPlatform, Files: rustFiles()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pl.Stage("build").OnBuildPlatform || !slices.Contains(buildStep(pl).Env, "APPBUILD_TARGET=") {
+	pl := ejectRust(t, cargoLock)
+	if !pl.Stage("build").OnBuildPlatform || !slices.Contains(buildStep(pl).Env, "APPBUILD_ARCH=$TARGETARCH") {
 		t.Errorf("ejected build stage: %+v", pl.Stage("build"))
 	}
 	out, err := eject.Dockerfile(pl, nil, "app.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(out), "cargo fetch --locked") || !strings.Contains(string(out), "cargo-build") {
-		t.Errorf("ejected Dockerfile:\n%s", out)
+	for _, want := range []string{"FROM --platform=$BUILDPLATFORM docker.io/library/rust:", "ARG APPBUILD_ARCH=$TARGETARCH", "rust-cross-setup", "cargo-build"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("ejected Dockerfile lacks %q:\n%s", want, out)
+		}
 	}
+	native := ejectRust(t, cargoLock+"\n[[package]]\nname = \"openssl-sys\"\nversion = \"0.9.107\"\n")
+	if native.Stage("build").OnBuildPlatform || !slices.Contains(buildStep(native).Env, "APPBUILD_TARGET=") {
+		t.Errorf("ejected build stage of an app that links C: %+v", native.Stage("build"))
+	}
+}
+
+func ejectRust(t *testing.T, lock string) *plan.Plan {
+	t.Helper()
+	s := parse(t, "name: app\nlanguage: rust\nport: 8080\n")
+	pl, err := profiles.Rust{}.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: eject.TargetPlatform, Files: rustFiles("Cargo.lock", lock)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pl
+}
+
+// TestRustEjectCrossMatchesFrontend runs the ejected Dockerfile's toolchain
+// and build scripts, for each architecture on an amd64 host, with stand-in
+// rustc, rustup and cargo that log what they are asked: they must add the
+// same target and packages, and give cargo the same target and cross
+// toolchain, as the frontend's plan for that platform.
+func TestRustEjectCrossMatchesFrontend(t *testing.T) {
+	ejected := ejectRust(t, cargoLock)
+	setup := ejected.Stage("build").Steps[0].Run
+	// The apt script itself (it writes apt's configuration) is not run
+	// here: the ejected step must end with the frontend's, which installs
+	// "$@", and what it is given is logged in its place.
+	aptScript := stepRun(planRust(t, "", rustFiles(), "arm64"), "apt-install").Args[2]
+	if !strings.HasSuffix(setup.Args[2], aptScript) {
+		t.Fatalf("the toolchain step does not end with the frontend's apt script:\n%s", setup.Args[2])
+	}
+	setup.Args[2] = strings.TrimSuffix(setup.Args[2], aptScript) + `echo "apt-install $*" >>"$LOG"`
+	for _, arch := range []string{"amd64", "arm64"} {
+		t.Run(arch, func(t *testing.T) {
+			frontend := planRust(t, "port: 8080\n", rustFiles(), arch)
+			var want []string
+			for _, args := range stepArgs(frontend, "build") {
+				switch {
+				case strings.HasPrefix(args, "rustup "):
+					want = append(want, args)
+				case strings.Contains(args, "apt-install "):
+					want = append(want, args[strings.Index(args, "apt-install "):])
+				}
+			}
+			if got := runRustScript(t, setup, arch); !slices.Equal(got, want) {
+				t.Errorf("toolchain step ran %q, the frontend's %q", got, want)
+			}
+			fe := buildStep(frontend)
+			want = []string{"cargo " + strings.Join(fe.Args[4:], " ") + " --target " + strings.TrimPrefix(fe.Env[1], "APPBUILD_TARGET=")}
+			for _, kv := range fe.Env {
+				if strings.Contains(kv, "_LINKER=") || strings.HasPrefix(kv, "CC_") || strings.HasPrefix(kv, "AR_") {
+					want = append(want, kv)
+				}
+			}
+			slices.Sort(want[1:]) // as the stand-in cargo lists them
+			if got := runRustScript(t, buildStep(ejected), arch); !slices.Equal(got, want) {
+				t.Errorf("build step ran %q, the frontend's %q", got, want)
+			}
+		})
+	}
+}
+
+// stepRun is the build stage's step whose arguments contain word.
+func stepRun(pl *plan.Plan, word string) *plan.Run {
+	for _, st := range pl.Stage("build").Steps {
+		if st.Run != nil && slices.Contains(st.Run.Args, word) {
+			return st.Run
+		}
+	}
+	return &plan.Run{Args: []string{"", "", ""}}
+}
+
+// runRustScript runs a step's script for TARGETARCH arch with stand-in
+// tools first on PATH, and returns what they logged: rustup's arguments,
+// and cargo's with the cross toolchain's variables it saw (cargo then
+// fails, which ends the script).
+func runRustScript(t *testing.T, run *plan.Run, arch string) []string {
+	t.Helper()
+	dir := t.TempDir()
+	tools := map[string]string{
+		"rustc":  "echo 'host: x86_64-unknown-linux-gnu'",
+		"rustup": `echo "rustup $*" >>"$LOG"`,
+		"cargo":  `echo "cargo $*" >>"$LOG"; env | grep -E '_LINKER=|^CC_|^AR_' | sort >>"$LOG"; exit 3`,
+	}
+	for name, body := range tools {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(run.Args[0], run.Args[1:]...)
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + dir + ":/usr/bin:/bin", "LOG=" + filepath.Join(dir, "log")}
+	for _, kv := range run.Env {
+		cmd.Env = append(cmd.Env, strings.ReplaceAll(kv, "$TARGETARCH", arch))
+	}
+	out, runErr := cmd.CombinedOutput()
+	data, _ := os.ReadFile(filepath.Join(dir, "log"))
+	if len(data) == 0 {
+		if runErr != nil {
+			t.Logf("the script failed before any tool ran (%v): %s", runErr, out)
+		}
+		return nil
+	}
+	return strings.Split(strings.TrimSpace(string(data)), "\n")
 }
 
 // TestRustCargoConfig: a .cargo/config.toml the frontend loaded is copied
