@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/org/appbuild/compose"
+	"github.com/org/appbuild/internal/exampletest"
 	"github.com/org/appbuild/internal/golden"
 	"github.com/org/appbuild/internal/testfiles"
 	"github.com/org/appbuild/profiles"
@@ -219,37 +219,15 @@ func TestNamesLoad(t *testing.T) {
 // after reading its diff), planned as the frontend plans the compose
 // target (for the build platform), with the image named as it names it.
 func TestExampleComposeFiles(t *testing.T) {
-	specs, _ := filepath.Glob("../examples/*/app.yaml")
-	if len(specs) == 0 {
-		t.Fatal("no examples")
-	}
 	amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
-	for _, file := range specs {
-		dir := filepath.Dir(file)
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			src, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, err := spec.Parse("app.yaml", src)
-			if err != nil {
-				t.Fatal(err)
-			}
-			profile, err := profiles.Get(s.Language)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, err := profile.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: amd64, Files: testfiles.Dir(filepath.Join(dir, s.Dir))})
-			if err != nil {
-				t.Fatal(err)
-			}
-			image := cmp.Or(s.Image, s.Name)
-			out, err := compose.Generate(s, p, image)
-			if err != nil {
-				t.Fatal(err)
-			}
-			golden.Check(t, filepath.Join(dir, "want", "compose.yaml"), out)
-			load(t, out)
-		})
-	}
+	exampletest.Each(t, "../examples", func(t *testing.T, ex exampletest.Example) {
+		s, p := ex.Spec, ex.Plan(t, ex.Env(amd64, amd64))
+		image := cmp.Or(s.Image, s.Name)
+		out, err := compose.Generate(s, p, image)
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden.Check(t, filepath.Join(ex.Dir, "want", "compose.yaml"), out)
+		load(t, out)
+	})
 }

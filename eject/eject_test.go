@@ -14,6 +14,7 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/org/appbuild/eject"
+	"github.com/org/appbuild/internal/exampletest"
 	"github.com/org/appbuild/internal/golden"
 	"github.com/org/appbuild/internal/testfiles"
 	"github.com/org/appbuild/plan"
@@ -71,40 +72,13 @@ func ejectWith(t *testing.T, profile profiles.Profile, src, dir string, pins map
 // warning and which reads back as the example's plan (Dockerfile checks
 // that itself; Check here says so again).
 func TestExampleDockerfiles(t *testing.T) {
-	forEachExample(t, func(t *testing.T, dir, src string, s *spec.Spec, profile profiles.Profile) {
-		p, out := ejectWith(t, profile, src, filepath.Join(dir, s.Dir), nil)
-		golden.Check(t, filepath.Join(dir, "want", "Dockerfile"), out)
+	exampletest.Each(t, "../examples", func(t *testing.T, ex exampletest.Example) {
+		p, out := ejectWith(t, ex.Profile, string(ex.Src), filepath.Join(ex.Dir, ex.Spec.Dir), nil)
+		golden.Check(t, filepath.Join(ex.Dir, "want", "Dockerfile"), out)
 		if err := eject.Check(p, fakePins(p), out); err != nil {
 			t.Error(err)
 		}
 	})
-}
-
-// forEachExample calls f in a subtest per example with its directory,
-// spec (as text and parsed) and profile.
-func forEachExample(t *testing.T, f func(t *testing.T, dir, src string, s *spec.Spec, profile profiles.Profile)) {
-	specs, _ := filepath.Glob("../examples/*/app.yaml")
-	if len(specs) == 0 {
-		t.Fatal("no examples")
-	}
-	for _, file := range specs {
-		dir := filepath.Dir(file)
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			src, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, err := spec.Parse("app.yaml", src)
-			if err != nil {
-				t.Fatal(err)
-			}
-			profile, err := profiles.Get(s.Language)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f(t, dir, string(src), s, profile)
-		})
-	}
 }
 
 // TestDepsLayerDockerfiles: with APPBUILD_DEPS=layer (downloaded and
@@ -112,17 +86,15 @@ func forEachExample(t *testing.T, f func(t *testing.T, dir, src string, s *spec.
 // that reads back as its plan; Rust's dependency step has an environment
 // and steps after it, so its stage goes on in a second one.
 func TestDepsLayerDockerfiles(t *testing.T) {
-	forEachExample(t, func(t *testing.T, dir, _ string, s *spec.Spec, profile profiles.Profile) {
-		p, err := profile.Plan(s, profiles.Env{BuildPlatform: ocispecs.Platform{OS: "linux", Architecture: "amd64"},
-			TargetPlatform: eject.TargetPlatform, Files: testfiles.Dir(filepath.Join(dir, s.Dir)), DepsLayer: true})
-		if err != nil {
-			t.Fatal(err)
-		}
+	exampletest.Each(t, "../examples", func(t *testing.T, ex exampletest.Example) {
+		env := ex.Env(ocispecs.Platform{OS: "linux", Architecture: "amd64"}, eject.TargetPlatform)
+		env.DepsLayer = true
+		p := ex.Plan(t, env)
 		out, err := eject.Dockerfile(p, fakePins(p), "app.yaml")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.Language == "rust" && !strings.Contains(string(out), "AS build--1\n") {
+		if ex.Spec.Language == "rust" && !strings.Contains(string(out), "AS build--1\n") {
 			t.Errorf("the build stage does not go on after the dependency step:\n%s", out)
 		}
 	})

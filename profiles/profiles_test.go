@@ -3,13 +3,13 @@ package profiles_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/org/appbuild/internal/exampletest"
 	"github.com/org/appbuild/internal/golden"
 	"github.com/org/appbuild/internal/testfiles"
 	"github.com/org/appbuild/profiles"
@@ -42,36 +42,11 @@ func TestExamplePlans(t *testing.T) {
 // spec, profile and an env for an amd64 and then an arm64 image, both
 // built on amd64.
 func forEachExample(t *testing.T, f func(t *testing.T, dir string, s *spec.Spec, p profiles.Profile, env profiles.Env)) {
-	specs, err := filepath.Glob("../examples/*/app.yaml")
-	if err != nil || len(specs) == 0 {
-		t.Fatalf("no example specs found: %v", err)
-	}
-	for _, file := range specs {
-		dir := filepath.Dir(file)
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			s := parseFile(t, file)
-			p, err := profiles.Get(s.Language)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, target := range []ocispecs.Platform{amd64, arm64} {
-				f(t, dir, s, p, profiles.Env{BuildPlatform: amd64, TargetPlatform: target, Files: testfiles.Dir(filepath.Join(dir, s.Dir))})
-			}
-		})
-	}
-}
-
-func parseFile(t *testing.T, file string) *spec.Spec {
-	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := spec.Parse("app.yaml", data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	exampletest.Each(t, "../examples", func(t *testing.T, ex exampletest.Example) {
+		for _, target := range []ocispecs.Platform{amd64, arm64} {
+			f(t, ex.Dir, ex.Spec, ex.Profile, ex.Env(amd64, target))
+		}
+	})
 }
 
 func parse(t *testing.T, src string) *spec.Spec {
