@@ -36,8 +36,9 @@ make --no-print-directory -f "$here/tiers.mk" -j "$jobs" "${tiers[@]}" || status
 # is visible.
 {
   printf 'rig %s (%s): %ss wall, %s jobs, exit %s\n' "${tiers[*]}" "$RIG_RUN_ID" "$((SECONDS - start))" "$jobs" "$status"
-  printf '  %-26s %8s  %s\n' piece seconds state
-  sort -t$'\t' -k2,2nr "$RIG_TIMINGS" | awk -F'\t' '{ printf "  %-26s %8s  %s\n", $1, $2, $3 }'
+  printf '  %-26s %8s %8s  %s\n' piece seconds cpu state
+  sort -t$'\t' -k2,2nr "$RIG_TIMINGS" | awk -F'\t' '{ printf "  %-26s %8s %8s  %s\n", $1, $2, $3, $4; cpu += $3 }
+    END { printf "  %-26s %8s %8s\n", "(cpu of the pieces)", "", cpu }'
 } | tee "${RIG_TIMINGS%.tsv}.txt" "$RUN_DIR/timings.txt" >&2
 ((status == 0)) || die "rig ${tiers[*]} failed (the piece's log is shown above)"
 
