@@ -25,6 +25,33 @@ type appFiles struct {
 	ctx context.Context
 	ref gwclient.Reference
 	dir string
+	// load transfers the given paths of the app from the build context
+	// (.dockerignore applied), for FirstOf.
+	load func(paths []string) (gwclient.Reference, error)
+}
+
+// FirstOf transfers paths alone (one more round trip to the client) and
+// returns the first that is a regular file, or "": a profile asks it for a
+// file the image will run, which no manifest list can name in advance.
+func (f appFiles) FirstOf(paths ...string) string {
+	if len(paths) == 0 || f.load == nil {
+		return ""
+	}
+	full := make([]string, len(paths))
+	for i, p := range paths {
+		full[i] = path.Join(f.dir, p)
+	}
+	ref, err := f.load(full)
+	if err != nil {
+		return ""
+	}
+	for i, p := range full {
+		st, err := ref.StatFile(f.ctx, gwclient.StatRequest{Path: "/" + p})
+		if err == nil && fs.FileMode(st.Mode).IsRegular() {
+			return paths[i]
+		}
+	}
+	return ""
 }
 
 func (f appFiles) ReadFile(name string) ([]byte, error) {
@@ -50,18 +77,30 @@ func readAppFiles(ctx context.Context, c gwclient.Client, bc *dockerui.Client, s
 			follow = append(follow, path.Join(s.Dir, f))
 		}
 	}
-	st, err := bc.MainContext(ctx, llb.FollowPaths(follow), dockerui.WithInternalName("load app manifests"))
+	ref, err := loadContext(ctx, c, bc, follow, "load app manifests")
 	if err != nil {
 		return appFiles{}, err
-	}
-	ref, err := solveRef(ctx, c, *st)
-	if err != nil {
-		return appFiles{}, fmt.Errorf("load app manifests: %w", err)
 	}
 	if err := checkSymlinks(ctx, ref, s); err != nil {
 		return appFiles{}, err
 	}
-	return appFiles{ctx: ctx, ref: ref, dir: s.Dir}, nil
+	load := func(paths []string) (gwclient.Reference, error) {
+		return loadContext(ctx, c, bc, paths, "look for the app's entry point")
+	}
+	return appFiles{ctx: ctx, ref: ref, dir: s.Dir, load: load}, nil
+}
+
+// loadContext transfers the given paths of the main build context.
+func loadContext(ctx context.Context, c gwclient.Client, bc *dockerui.Client, paths []string, name string) (gwclient.Reference, error) {
+	st, err := bc.MainContext(ctx, llb.FollowPaths(paths), dockerui.WithInternalName(name))
+	if err != nil {
+		return nil, err
+	}
+	ref, err := solveRef(ctx, c, *st)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return ref, nil
 }
 
 // checkSymlinks refuses a dir or dependency file that is missing from the

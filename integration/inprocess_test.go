@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -182,5 +183,34 @@ func TestDirInsideContextAccepted(t *testing.T) {
 	}
 	if !strings.Contains(string(res.Metadata["result.json"]), "NoResourceLimits") {
 		t.Fatalf("lint of a monorepo app: %s", res.Metadata["result.json"])
+	}
+}
+
+// TestNodeMissingEntryPointRefused: a package.json whose main names a file
+// the app lacks (a well-known tutorial's, whose server is src/index.js) is
+// refused with the spec's position and what was looked for, not built into
+// an image that dies at start; the look-up sees the context as the build
+// does, so a file .dockerignore leaves out counts as missing.
+func TestNodeMissingEntryPointRefused(t *testing.T) {
+	needTier(t, "go")
+	const spec = "# syntax=org/appbuild\nname: app\nlanguage: node\n"
+	lock := `{"name": "app", "lockfileVersion": 3, "requires": true, "packages": {"": {"name": "app"}}}`
+	for _, c := range []struct {
+		name  string
+		files map[string]string
+	}{
+		{"main names a missing file", map[string]string{"src/index.js": "require('http')\n"}},
+		{"the file is dockerignored", map[string]string{"index.js": "require('http')\n", ".dockerignore": "index.js\n"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			files := map[string]string{"app.yaml": spec, "package-lock.json": lock,
+				"package.json": `{"name": "app", "main": "index.js", "scripts": {"start": "node server.js"}}`}
+			maps.Copy(files, c.files)
+			_, err := inProcess(t, writeApp(t, files), "app.yaml", nil)
+			want := "app.yaml:3:1: no file to run: the app has none of package.json's main index.js, the start script's server.js (looked for each as FILE, FILE.js and FILE/index.js); fix package.json or set entrypoint"
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("err = %v\nwant %s", err, want)
+			}
+		})
 	}
 }

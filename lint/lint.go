@@ -28,10 +28,9 @@ type Finding struct {
 	Detail string
 }
 
-// Files reads the app's files (the spec's dir in the build context).
-type Files interface {
-	ReadFile(name string) ([]byte, error)
-}
+// Files reads the app's files (the spec's dir in the build context), as
+// the profiles read them.
+type Files = profiles.Files
 
 // The rules, in the order they run.
 var (

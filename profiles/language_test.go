@@ -51,6 +51,9 @@ func (r reads) ReadFile(name string) ([]byte, error) {
 	return r.files.ReadFile(name)
 }
 
+// FirstOf is not recorded: the frontend answers it with a transfer of its own.
+func (r reads) FirstOf(paths ...string) string { return r.files.FirstOf(paths...) }
+
 // TestProfilesReadOnlyDeclaredFiles: the frontend transfers only the files
 // the descriptors declare, so a profile that reads another one would see
 // it missing in a real build while its tests, reading the directory,

@@ -149,11 +149,11 @@ func (Node) build(s *spec.Spec, env Env) (contract.Build, error) {
 	if err != nil {
 		return contract.Build{}, err
 	}
-	main, err := nodeMain(s, pkg)
+	buildStep, err := nodeBuildStep(s, pm, pkg)
 	if err != nil {
 		return contract.Build{}, err
 	}
-	buildStep, err := nodeBuildStep(s, pm, pkg)
+	main, err := nodeMain(s, env.Files, pkg, buildStep != nil)
 	if err != nil {
 		return contract.Build{}, err
 	}
@@ -405,25 +405,65 @@ func nodeBuildStep(s *spec.Spec, pm nodeManager, pkg packageJSON) (*plan.Step, e
 var startScriptRe = regexp.MustCompile(`^node\s+([A-Za-z0-9_./-]+\.[cm]?js)$`)
 
 // nodeMain is the file the image runs: package.json's main, else the file a
-// plain "node FILE" start script runs, else index.js.
-func nodeMain(s *spec.Spec, pkg packageJSON) (string, error) {
-	main := pkg.Main
-	if main == "" {
-		if m := startScriptRe.FindStringSubmatch(strings.TrimSpace(pkg.Scripts["start"])); m != nil {
-			main = m[1]
+// plain "node FILE" start script runs, else index.js. Without a build step
+// (which may write it, as a TypeScript build writes dist/) the file must be
+// in the app, found as node finds a main module (FILE, FILE.js or
+// FILE/index.js): package.json's main often names a file that moved, and an
+// image that runs it dies at start. Then the next candidate that exists is
+// taken, and none is an error that says what was looked for.
+func nodeMain(s *spec.Spec, files Files, pkg packageJSON, built bool) (string, error) {
+	if len(s.Entrypoint) > 0 {
+		return "index.js", nil // not used
+	}
+	type found struct{ file, from string }
+	var tried []found
+	var ask []string
+	for _, c := range nodeMainCandidates(pkg) {
+		clean, err := spec.CleanPath(c.file)
+		if err != nil || clean == "." {
+			return "", s.Errorf("language", "%s %q is not a file inside the app; set entrypoint", c.from, c.file)
+		}
+		if built {
+			return clean, nil
+		}
+		if !slices.ContainsFunc(tried, func(f found) bool { return f.file == clean }) {
+			tried = append(tried, found{clean, c.from})
+			ask = append(ask, nodeModuleFiles(clean)...)
 		}
 	}
-	if main == "" {
-		main = "index.js"
-	}
-	clean, err := spec.CleanPath(main)
-	if err != nil || clean == "." {
-		if len(s.Entrypoint) > 0 {
-			return "index.js", nil // not used
+	if hit := files.FirstOf(ask...); hit != "" {
+		for _, f := range tried {
+			if slices.Contains(nodeModuleFiles(f.file), hit) {
+				return f.file, nil
+			}
 		}
-		return "", s.Errorf("language", "package.json's main %q is not a file inside the app; set entrypoint", main)
 	}
-	return clean, nil
+	var names []string
+	for _, f := range tried {
+		names = append(names, f.from+" "+f.file)
+	}
+	return "", s.Errorf("language", "no file to run: the app has none of %s (looked for each as FILE, FILE.js and FILE/index.js); fix package.json or set entrypoint", strings.Join(names, ", "))
+}
+
+// nodeMainCandidate is a file the image may run, and what named it.
+type nodeMainCandidate struct{ file, from string }
+
+// nodeMainCandidates are the files nodeMain tries, in order.
+func nodeMainCandidates(pkg packageJSON) []nodeMainCandidate {
+	var out []nodeMainCandidate
+	if pkg.Main != "" {
+		out = append(out, nodeMainCandidate{pkg.Main, "package.json's main"})
+	}
+	if m := startScriptRe.FindStringSubmatch(strings.TrimSpace(pkg.Scripts["start"])); m != nil {
+		out = append(out, nodeMainCandidate{m[1], "the start script's"})
+	}
+	return append(out, nodeMainCandidate{"index.js", "the default"})
+}
+
+// nodeModuleFiles are the files node runs for a main module named file:
+// the file itself, with .js added, or the directory's index.js.
+func nodeModuleFiles(file string) []string {
+	return []string{file, file + ".js", path.Join(file, "index.js")}
 }
 
 var majorRe = regexp.MustCompile(`^v?(\d+)(\.[0-9x*]+)*$`)

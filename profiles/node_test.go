@@ -1,6 +1,7 @@
 package profiles_test
 
 import (
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -17,8 +18,14 @@ const (
 	pnpmLock = "lockfileVersion: '9.0'\nimporters:\n  .: {}\npackages: {}\nsnapshots: {}\n"
 )
 
+// planNode plans a node app that has index.js (the file it runs, unless the
+// test's package.json names another) besides files.
 func planNode(t *testing.T, src string, files testfiles.Map, target ...string) *plan.Plan {
 	t.Helper()
+	if _, ok := files["index.js"]; !ok {
+		files = maps.Clone(files)
+		files["index.js"] = "require('http')\n"
+	}
 	pl, err := nodePlan(src, files, target...)
 	if err != nil {
 		t.Fatal(err)
@@ -113,6 +120,8 @@ func TestNodeRefusals(t *testing.T) {
 			`app.yaml:2:1: .nvmrc holds "lts/*": appbuild needs a version number there, like 24`},
 		{"main outside the app", "", testfiles.Map{"package.json": `{"main": "../x.js"}`, "package-lock.json": npmLock},
 			`app.yaml:2:1: package.json's main "../x.js" is not a file inside the app; set entrypoint`},
+		{"nothing to run", "", testfiles.Map{"package.json": `{"main": "index.js", "scripts": {"start": "node server.js"}}`, "package-lock.json": npmLock, "src/index.js": "x"},
+			"app.yaml:2:1: no file to run: the app has none of package.json's main index.js, the start script's server.js (looked for each as FILE, FILE.js and FILE/index.js); fix package.json or set entrypoint"},
 		{"runtime packages", "packages:\n  runtime: [libvips42]\n", testfiles.Map{"package.json": `{}`, "package-lock.json": npmLock},
 			"app.yaml:4:3: runtime packages are not supported for node: the distroless nodejs image has no package manager"},
 	}
@@ -164,28 +173,44 @@ func TestNodeVersion(t *testing.T) {
 
 func TestNodeEntrypointAndRuntime(t *testing.T) {
 	lock := testfiles.Map{"package-lock.json": npmLock}
-	with := func(pkg string) testfiles.Map {
+	// with is the app: package.json, its lock, and the files named.
+	with := func(pkg string, files ...string) testfiles.Map {
 		m := testfiles.Map{"package.json": pkg}
 		for k, v := range lock {
 			m[k] = v
 		}
+		for _, f := range files {
+			m[f] = "// " + f + "\n"
+		}
 		return m
 	}
+	const distroless = "gcr.io/distroless/nodejs24-debian13:nonroot"
 	cases := []struct {
 		name, src, pkg string
+		files          []string
 		entry, base    string
 	}{
-		{"main", "", `{"main": "./lib/server.js"}`, "/nodejs/bin/node /app/lib/server.js", "gcr.io/distroless/nodejs24-debian13:nonroot"},
-		{"start script", "", `{"scripts": {"start": "node  src/index.mjs"}}`, "/nodejs/bin/node /app/src/index.mjs", "gcr.io/distroless/nodejs24-debian13:nonroot"},
-		{"start script with a shell", "", `{"scripts": {"start": "node a.js && node b.js"}}`, "/nodejs/bin/node /app/index.js", "gcr.io/distroless/nodejs24-debian13:nonroot"},
-		{"default", "", `{}`, "/nodejs/bin/node /app/index.js", "gcr.io/distroless/nodejs24-debian13:nonroot"},
-		{"spec entrypoint", "entrypoint: [/nodejs/bin/node, --enable-source-maps, /app/x.js]\n", `{}`, "/nodejs/bin/node --enable-source-maps /app/x.js", "gcr.io/distroless/nodejs24-debian13:nonroot"},
-		{"root", "user: root\n", `{}`, "/nodejs/bin/node /app/index.js", "gcr.io/distroless/nodejs24-debian13:latest"},
-		{"slim", "runtime: slim\n", `{}`, "/usr/local/bin/node /app/index.js", "docker.io/library/node:24-slim"},
+		{"main", "", `{"main": "./lib/server.js"}`, []string{"lib/server.js", "index.js"}, "/nodejs/bin/node /app/lib/server.js", distroless},
+		{"main without .js", "", `{"main": "server"}`, []string{"server.js"}, "/nodejs/bin/node /app/server", distroless},
+		{"main a directory", "", `{"main": "src"}`, []string{"src/index.js"}, "/nodejs/bin/node /app/src", distroless},
+		// A tutorial's package.json: main names index.js, the server is src/index.js.
+		{"main missing, start script", "", `{"main": "index.js", "scripts": {"start": "node src/index.js"}}`, []string{"src/index.js"}, "/nodejs/bin/node /app/src/index.js", distroless},
+		{"main missing, default", "", `{"main": "lib/gone.js"}`, []string{"index.js"}, "/nodejs/bin/node /app/index.js", distroless},
+		// A build step may write main (a TypeScript build writes dist/).
+		{"main written by the build", "", `{"main": "dist/server.js", "scripts": {"build": "tsc"}}`, nil, "/nodejs/bin/node /app/dist/server.js", distroless},
+		{"start script", "", `{"scripts": {"start": "node  src/index.mjs"}}`, []string{"src/index.mjs"}, "/nodejs/bin/node /app/src/index.mjs", distroless},
+		{"start script with a shell", "", `{"scripts": {"start": "node a.js && node b.js"}}`, []string{"index.js"}, "/nodejs/bin/node /app/index.js", distroless},
+		{"default", "", `{}`, []string{"index.js"}, "/nodejs/bin/node /app/index.js", distroless},
+		{"spec entrypoint", "entrypoint: [/nodejs/bin/node, --enable-source-maps, /app/x.js]\n", `{}`, nil, "/nodejs/bin/node --enable-source-maps /app/x.js", distroless},
+		{"root", "user: root\n", `{}`, []string{"index.js"}, "/nodejs/bin/node /app/index.js", "gcr.io/distroless/nodejs24-debian13:latest"},
+		{"slim", "runtime: slim\n", `{}`, []string{"index.js"}, "/usr/local/bin/node /app/index.js", "docker.io/library/node:24-slim"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			pl := planNode(t, c.src, with(c.pkg))
+			pl, err := nodePlan(c.src, with(c.pkg, c.files...))
+			if err != nil {
+				t.Fatal(err)
+			}
 			if got := strings.Join(pl.Image.Entrypoint, " "); got != c.entry {
 				t.Errorf("entrypoint = %q, want %q", got, c.entry)
 			}

@@ -12,7 +12,13 @@ import (
 // about, not the whole context.
 type Files interface {
 	// ReadFile returns a file's bytes, or an error wrapping fs.ErrNotExist.
+	// Only the files the descriptors declare (ManifestFiles) can be read.
 	ReadFile(path string) ([]byte, error)
+	// FirstOf returns the first of paths that is a file in the app, or "".
+	// Any path may be asked; the frontend answers all of them with one
+	// more transfer of those paths alone, so ask once, with every
+	// candidate.
+	FirstOf(paths ...string) string
 }
 
 // Env is what a profile may know besides the spec.

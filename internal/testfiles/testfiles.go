@@ -8,6 +8,21 @@ import (
 	"path/filepath"
 )
 
+// reader is what FirstOf needs of Map and Dir.
+type reader interface {
+	ReadFile(name string) ([]byte, error)
+}
+
+// firstOf is the first of paths r can read, or "".
+func firstOf(r reader, paths []string) string {
+	for _, p := range paths {
+		if _, err := r.ReadFile(p); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
 // Map serves files from memory.
 type Map map[string]string
 
@@ -19,6 +34,9 @@ func (m Map) ReadFile(name string) ([]byte, error) {
 	return nil, os.ErrNotExist
 }
 
+// FirstOf returns the first of paths the map has, or "".
+func (m Map) FirstOf(paths ...string) string { return firstOf(m, paths) }
+
 // Dir serves files from a directory on disk.
 type Dir string
 
@@ -26,3 +44,6 @@ type Dir string
 func (d Dir) ReadFile(name string) ([]byte, error) {
 	return os.ReadFile(filepath.Join(string(d), name))
 }
+
+// FirstOf returns the first of paths that is a file under the directory, or "".
+func (d Dir) FirstOf(paths ...string) string { return firstOf(d, paths) }
