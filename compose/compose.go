@@ -160,6 +160,9 @@ func Generate(s *spec.Spec, p *plan.Plan, image string) ([]byte, error) {
 		app.Networks = append(app.Networks, privateNet)
 		f.Networks[privateNet] = &Network{Internal: true}
 	}
+	if err := appVolumes(f, app, s); err != nil {
+		return nil, err
+	}
 
 	data, err := render(f, s.File())
 	if err != nil {
@@ -251,6 +254,24 @@ func companion(f *File, name string, s spec.Service) *Service {
 		svc.Volumes = []string{vol + ":" + s.Volume}
 	}
 	return svc
+}
+
+// appVolumes mounts a named volume on each of the app's volumes, named
+// after the app and the path (/var/lib/app: APP-var-lib-app). A fresh named
+// volume starts as the image's directory, owned by the app's user.
+func appVolumes(f *File, app *Service, s *spec.Spec) error {
+	for i, v := range s.Volumes {
+		vol := s.Name + strings.ReplaceAll(v, "/", "-")
+		if _, taken := f.Volumes[vol]; taken {
+			return s.Errorf(fmt.Sprintf("volumes[%d]", i), "the compose volume for %s would be named %s, which a service's volume has already: rename the service", v, vol)
+		}
+		if f.Volumes == nil {
+			f.Volumes = map[string]struct{}{}
+		}
+		f.Volumes[vol] = struct{}{}
+		app.Volumes = append(app.Volumes, vol+":"+v)
+	}
+	return nil
 }
 
 // knownHealthcheck returns the usual readiness check of well-known service

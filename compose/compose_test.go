@@ -18,6 +18,7 @@ import (
 	"github.com/org/appbuild/internal/exampletest"
 	"github.com/org/appbuild/internal/golden"
 	"github.com/org/appbuild/internal/testfiles"
+	"github.com/org/appbuild/plan"
 	"github.com/org/appbuild/profiles"
 	"github.com/org/appbuild/spec"
 )
@@ -230,4 +231,40 @@ func TestExampleComposeFiles(t *testing.T) {
 		golden.Check(t, filepath.Join(ex.Dir, "want", "compose.yaml"), out)
 		load(t, out)
 	})
+}
+
+// TestAppVolumes: each of the app's volumes is a named volume, named after
+// the app and the path, beside the companions' own; compose-go loads it.
+func TestAppVolumes(t *testing.T) {
+	data := generate(t, "name: shop\nlanguage: go\nbuild: ./cmd/shop\nvolumes: [/data, /var/lib/shop]\nservices:\n  db:\n    image: postgres:17\n    volume: /var/lib/postgresql/data\n")
+	p := load(t, data)
+	app := p.Services["shop"]
+	var got []string
+	for _, v := range app.Volumes {
+		got = append(got, v.Type+" "+v.Source+" "+v.Target)
+	}
+	if want := []string{"volume shop-data /data", "volume shop-var-lib-shop /var/lib/shop"}; !slices.Equal(got, want) {
+		t.Errorf("app volumes %v, want %v\n%s", got, want, data)
+	}
+	for _, name := range []string{"shop-data", "shop-var-lib-shop", "db-data"} {
+		if _, ok := p.Volumes[name]; !ok {
+			t.Errorf("no top-level volume %s in\n%s", name, data)
+		}
+	}
+	if !app.ReadOnly || len(app.Tmpfs) != 1 || app.Tmpfs[0] != "/tmp" {
+		t.Errorf("read_only %v, tmpfs %v", app.ReadOnly, app.Tmpfs)
+	}
+}
+
+// TestAppVolumeNameTaken: an app volume whose name a companion's volume
+// has already is refused at the spec's line, not merged into one volume.
+func TestAppVolumeNameTaken(t *testing.T) {
+	s, err := spec.Parse("app.yaml", []byte("name: web\nlanguage: go\nbuild: ./cmd/web\nvolumes: [/db/data]\nservices:\n  web-db:\n    image: postgres:17\n    volume: /var/lib/postgresql/data\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = compose.Generate(s, &plan.Plan{Image: plan.Image{User: "65532:65532"}}, "web:1")
+	if want := "app.yaml:4:11: the compose volume for /db/data would be named web-db-data, which a service's volume has already: rename the service"; err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
+	}
 }

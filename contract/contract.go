@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -13,7 +14,7 @@ import (
 const (
 	// AppDir holds the app's files in every runtime image, owned by root so
 	// the non-root process cannot change them; it is the default workdir.
-	AppDir = "/app"
+	AppDir = spec.AppDir
 	// RootOwner owns everything appbuild copies into a runtime image.
 	RootOwner = "0:0"
 )
@@ -98,8 +99,27 @@ func Assemble(s *spec.Spec, b Build, env Env) (*plan.Plan, error) {
 		runtime.Steps = append(runtime.Steps, step)
 	}
 	runtime.Steps = append(runtime.Steps, b.Last...)
+	runtime.Steps = append(runtime.Steps, volumeDirs(s)...)
 	stages = append(stages, runtime)
 	return &plan.Plan{ContextDir: s.Dir, Stages: stages, Final: runtimeStage, Test: testName, Image: img}, nil
+}
+
+// volumeDirs makes each volume's directory, owned by the app's user: the
+// one place on a read-only root the app can write, and what a fresh
+// volume mounted there starts as (a runtime copies the image's directory,
+// owner included, into an empty named volume).
+func volumeDirs(s *spec.Spec) []plan.Step {
+	uid, gid, _ := s.UserIDs()
+	owner := fmt.Sprintf("%d:%d", uid, gid)
+	var steps []plan.Step
+	for i, v := range s.Volumes {
+		steps = append(steps, plan.Step{
+			Name:   "volume " + v,
+			Origin: []string{fmt.Sprintf("volumes[%d]", i)},
+			Mkdir:  &plan.Mkdir{Path: v, Owner: owner},
+		})
+	}
+	return steps
 }
 
 // runtimeStage is the stage the image is.

@@ -36,6 +36,7 @@ func image(s *spec.Spec, entrypoint []string, langEnv map[string]string) (plan.I
 		img.Workdir = AppDir
 	}
 	env := map[string]string{}
+	img.Volumes = s.Volumes
 	for _, p := range s.AllPorts() {
 		img.Ports = append(img.Ports, p.String())
 	}

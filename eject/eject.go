@@ -3,6 +3,7 @@ package eject
 import (
 	"bytes"
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"sort"
@@ -170,6 +171,8 @@ func (w *writer) step(st plan.Stage, step plan.Step) {
 		w.write(step.Write)
 	case step.Run != nil:
 		w.run(st, step.Run)
+	case step.Mkdir != nil:
+		w.mkdir(step.Mkdir)
 	default:
 		w.fail("stage %s: step %q does nothing", st.Name, step.Name)
 	}
@@ -323,6 +326,18 @@ func (w *writer) write(f *plan.Write) {
 	}
 }
 
+// mkdir makes a directory owned by its owner with WORKDIR, which creates
+// what is missing as the current USER (no shell needed, as on distroless):
+// the parents as root, then the directory as its owner, as the frontend
+// does. Always these four lines (WORKDIR / changes nothing), so that Read
+// knows them. The image's own WORKDIR and USER follow in the config.
+func (w *writer) mkdir(m *plan.Mkdir) {
+	w.linef("USER 0:0")
+	w.linef("WORKDIR %s", w.word(path.Dir(m.Path)))
+	w.linef("USER %s", w.word(m.Owner))
+	w.linef("WORKDIR %s", w.word(m.Path))
+}
+
 // image writes the runtime image's config, in the last stage.
 func (w *writer) image(img plan.Image) {
 	if n := len(w.plan.Stages); n == 0 || w.plan.Stages[n-1].Name != w.plan.Final {
@@ -337,6 +352,9 @@ func (w *writer) image(img plan.Image) {
 	}
 	for _, port := range img.Ports {
 		w.linef("EXPOSE %s", w.word(port))
+	}
+	if len(img.Volumes) > 0 {
+		w.linef("VOLUME %s", jsonArray(img.Volumes))
 	}
 	keys := make([]string, 0, len(img.Labels))
 	for k := range img.Labels {

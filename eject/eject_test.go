@@ -248,3 +248,28 @@ func TestStepEnvOverStageEnvRefused(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestVolumesDockerfile: a volume is made with WORKDIR, which creates
+// what is missing as the current USER (no shell on distroless): the
+// parents as root, the directory as the app's user; VOLUME declares them,
+// the image's own WORKDIR and USER come after, and the file reads back as
+// its plan (Dockerfile checks that).
+func TestVolumesDockerfile(t *testing.T) {
+	src, err := os.ReadFile("../examples/go-hello/app.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(ejectExample(t, string(src)+"volumes: [/data, /var/lib/app]\n"))
+	for _, want := range []string{
+		"# volume /data\nUSER 0:0\nWORKDIR /\nUSER 65532:65532\nWORKDIR /data\n",
+		"# volume /var/lib/app\nUSER 0:0\nWORKDIR /var/lib\nUSER 65532:65532\nWORKDIR /var/lib/app\n",
+		"WORKDIR /app\nEXPOSE 8080/tcp\nVOLUME [\"/data\",\"/var/lib/app\"]\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in\n%s", want, out)
+		}
+	}
+	if !strings.HasSuffix(strings.TrimSpace(out[:strings.LastIndex(out, "ENTRYPOINT")]), "USER 65532:65532") {
+		t.Errorf("the image's USER is not the last before ENTRYPOINT:\n%s", out)
+	}
+}

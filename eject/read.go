@@ -3,6 +3,7 @@ package eject
 import (
 	"bytes"
 	"fmt"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -66,6 +67,10 @@ type reader struct {
 	name    string
 	env     []string
 	inImage bool
+	// The directory step being read (USER, WORKDIR twice), and its
+	// parent once read.
+	mk       *plan.Step
+	mkParent string
 }
 
 func (r *reader) stage(st instructions.Stage) error {
@@ -100,6 +105,9 @@ func (r *reader) stage(st instructions.Stage) error {
 	}
 	if r.name != "" {
 		return fmt.Errorf("step %q has no RUN", r.name)
+	}
+	if r.mk != nil {
+		return fmt.Errorf("step %q makes no directory", r.mk.Name)
 	}
 	return nil
 }
@@ -138,7 +146,12 @@ func (r *reader) command(cmd instructions.Command) error {
 	switch c := cmd.(type) {
 	case *instructions.EnvCommand:
 		return r.stageEnv(c)
+	case *instructions.UserCommand:
+		return r.mkdirUser(c, comments)
 	case *instructions.WorkdirCommand:
+		if r.mk != nil {
+			return r.mkdir(c.Path)
+		}
 		if len(r.cur.Steps) > 0 || r.cur.Workdir != "" {
 			return fmt.Errorf("a WORKDIR after the stage's first step")
 		}
@@ -150,6 +163,37 @@ func (r *reader) command(cmd instructions.Command) error {
 		return r.copy(c, comments)
 	}
 	return fmt.Errorf("unexpected instruction")
+}
+
+// mkdirUser reads a USER of a directory step (writer.mkdir): USER 0:0
+// starts it, under the step's comment; the second names the owner.
+func (r *reader) mkdirUser(c *instructions.UserCommand, comments []string) error {
+	switch {
+	case r.mk == nil && r.name == "" && c.User == "0:0":
+		r.mk = &plan.Step{Name: stepName(comments), Mkdir: &plan.Mkdir{}}
+	case r.mk != nil && r.mk.Mkdir.Owner == "" && r.mkParent != "":
+		r.mk.Mkdir.Owner = c.User
+	default:
+		return fmt.Errorf("a USER that makes no directory")
+	}
+	return nil
+}
+
+// mkdir reads a WORKDIR of a directory step: the parent, then the
+// directory, which ends the step.
+func (r *reader) mkdir(dir string) error {
+	m := r.mk.Mkdir
+	switch {
+	case r.mkParent == "":
+		r.mkParent = dir
+		return nil
+	case m.Owner == "" || path.Dir(dir) != r.mkParent:
+		return fmt.Errorf("WORKDIR %s is not a directory step's", dir)
+	}
+	m.Path = dir
+	r.cur.Steps = append(r.cur.Steps, *r.mk)
+	r.mk, r.mkParent = nil, ""
+	return nil
 }
 
 func (r *reader) stageEnv(c *instructions.EnvCommand) error {
@@ -298,6 +342,8 @@ func (r *reader) imageConfig(cmd instructions.Command) error {
 		img.Workdir = c.Path
 	case *instructions.ExposeCommand:
 		img.Ports = append(img.Ports, c.Ports...)
+	case *instructions.VolumeCommand:
+		img.Volumes = append(img.Volumes, c.Volumes...)
 	case *instructions.LabelCommand:
 		if img.Labels == nil {
 			img.Labels = map[string]string{}

@@ -44,11 +44,12 @@ var (
 	ManifestNotFound   = Rule{"ManifestNotFound", "a dependency file the spec names must exist in the app's directory"}
 	NoResourceLimits   = Rule{"NoResourceLimits", "the app should declare memory and CPU limits, used by compose and in docs"}
 	InlinePassword     = Rule{"InlinePassword", "companion services should take passwords from secret files, not inline env values"}
+	VolumeInAppDir     = Rule{"VolumeInAppDir", "state should live outside /app: the app's files are root-owned and replaced by every new image, while a volume inside them mixes data with code"}
 )
 
 // Rules lists every rule, for docs and for validating skip lists.
 var Rules = []Rule{MissingHealthcheck, RunsAsRoot, UnpinnedVersion, MissingLockfile, PrivilegedPort,
-	SecretInEnv, LatestTag, ManifestNotFound, NoResourceLimits, InlinePassword}
+	SecretInEnv, LatestTag, ManifestNotFound, NoResourceLimits, InlinePassword, VolumeInAppDir}
 
 // secretName is BuildKit's SecretsUsedInArgOrEnv pattern: a name whose
 // underscore-separated words include a credential word.
@@ -70,6 +71,7 @@ func Run(s *spec.Spec, files Files, skip []string) []Finding {
 	l.manifests()
 	l.resources()
 	l.services()
+	l.volumes()
 	out := l.out[:0]
 	for _, f := range l.out {
 		if !slices.Contains(skip, f.Rule.Name) {
@@ -100,6 +102,16 @@ func (l *linter) add(r Rule, path, format string, args ...any) {
 func (l *linter) exists(name string) bool {
 	_, err := l.files.ReadFile(name)
 	return err == nil
+}
+
+// volumes reports a volume inside the app's directory (spec validation
+// refuses one that covers it).
+func (l *linter) volumes() {
+	for i, v := range l.s.Volumes {
+		if strings.HasPrefix(v, spec.AppDir+"/") {
+			l.add(VolumeInAppDir, fmt.Sprintf("volumes[%d]", i), "%s is inside %s, the app's own files; keep state apart, like /data", v, spec.AppDir)
+		}
+	}
 }
 
 func (l *linter) healthcheck() {

@@ -70,6 +70,8 @@ func TestEachRuleFires(t *testing.T) {
 			"1:1 NoResourceLimits: no resources: set resources.memory and resources.cpus"},
 		{"InlinePassword", clean + "services:\n  db:\n    image: postgres:17\n    env:\n      POSTGRES_PASSWORD: hunter2\n", goFiles,
 			"13:7 InlinePassword: service db sets POSTGRES_PASSWORD inline; use secrets (a file) instead"},
+		{"VolumeInAppDir", clean + "volumes: [/data, /app/uploads]\n", goFiles,
+			"9:18 VolumeInAppDir: /app/uploads is inside /app, the app's own files; keep state apart, like /data"},
 	}
 	if len(cases) != len(lint.Rules) {
 		t.Fatalf("%d cases for %d rules: every rule needs a case", len(cases), len(lint.Rules))

@@ -50,6 +50,13 @@ func (g *generator) image(base *pin.Image) (*dockerspec.DockerOCIImage, error) {
 			img.Config.ExposedPorts[port] = struct{}{}
 		}
 	}
+	// The base's own volumes stay, as under a Dockerfile's VOLUME.
+	for _, v := range p.Volumes {
+		if img.Config.Volumes == nil {
+			img.Config.Volumes = map[string]struct{}{}
+		}
+		img.Config.Volumes[v] = struct{}{}
+	}
 	if h := p.Healthcheck; h != nil {
 		hc := &dockerspec.HealthcheckConfig{Test: h.Test, Retries: h.Retries}
 		for _, d := range []struct {

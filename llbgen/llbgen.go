@@ -251,6 +251,10 @@ func (g *generator) stage(st plan.Stage, base *pin.Image) (llb.State, error) {
 		switch {
 		case link && step.Write != nil:
 			layers = append(layers, g.write(llb.Scratch().Platform(p), step.Write, true, c))
+		case link && step.Mkdir != nil:
+			var layer llb.State
+			layer, err = g.mkdir(llb.Scratch().Platform(p), step.Mkdir, c)
+			layers = append(layers, layer)
 		case link:
 			var layer llb.State
 			layer, err = g.copy(llb.Scratch().Platform(p), step.Copy, true, c)
@@ -261,6 +265,8 @@ func (g *generator) stage(st plan.Stage, base *pin.Image) (llb.State, error) {
 			s, out, err = g.run(s, out, step.Run, c)
 		case step.Write != nil:
 			s = g.write(s, step.Write, final, c)
+		case step.Mkdir != nil:
+			s, err = g.mkdir(s, step.Mkdir, c)
 		default:
 			err = fmt.Errorf("stage %s step %d (%s) does nothing", st.Name, i+1, step.Name)
 		}
@@ -277,11 +283,11 @@ func (g *generator) stage(st plan.Stage, base *pin.Image) (llb.State, error) {
 	return s, nil
 }
 
-// onlyFiles reports whether every step only adds files (copies and
-// writes), so that each can be its own layer merged onto the base.
+// onlyFiles reports whether every step only adds files (copies, writes
+// and directories), so that each can be its own layer merged onto the base.
 func onlyFiles(steps []plan.Step) bool {
 	for _, s := range steps {
-		if s.Copy == nil && s.Write == nil {
+		if s.Copy == nil && s.Write == nil && s.Mkdir == nil {
 			return false
 		}
 	}
@@ -307,6 +313,31 @@ func (g *generator) write(s llb.State, w *plan.Write, final bool, cons []llb.Con
 		info.CreatedTime = g.opt.Epoch
 	}
 	return s.File(llb.Copy(file, name, w.Path, info), cons...)
+}
+
+// mkdir makes a directory owned by its owner, its missing parents as
+// root, with the epoch as their time (they are made for the final stage,
+// whose layers must be the same bytes on every build). As a layer of its
+// own (on scratch) the directory's owner wins over the base's, even where
+// the base has the directory already.
+func (g *generator) mkdir(s llb.State, m *plan.Mkdir, cons []llb.ConstraintsOpt) (llb.State, error) {
+	uid, gid, err := parseOwner(m.Owner)
+	if err != nil {
+		return llb.State{}, err
+	}
+	parent := []llb.MkdirOption{llb.WithParents(true)}
+	dir := []llb.MkdirOption{llb.WithParents(true), llb.WithUIDGID(uid, gid)}
+	if g.opt.Epoch != nil {
+		parent = append(parent, llb.WithCreatedTime(*g.opt.Epoch))
+		dir = append(dir, llb.WithCreatedTime(*g.opt.Epoch))
+	}
+	var action *llb.FileAction
+	if up := path.Dir(m.Path); up != "/" {
+		action = llb.Mkdir(up, 0o755, parent...).Mkdir(m.Path, 0o755, dir...)
+	} else {
+		action = llb.Mkdir(m.Path, 0o755, dir...)
+	}
+	return s.File(action, cons...), nil
 }
 
 // copy copies files. Into the final stage, with SOURCE_DATE_EPOCH set, the

@@ -7,6 +7,7 @@ import (
 
 	"github.com/moby/buildkit/client/llb"
 
+	"github.com/org/appbuild/internal/llbtest"
 	"github.com/org/appbuild/llbgen"
 	"github.com/org/appbuild/plan"
 )
@@ -53,5 +54,43 @@ func TestOutputStage(t *testing.T) {
 	p.Output = "app"
 	if err := gen(); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestVolumeDirs: a volume's directory is made owned by the app's user and
+// its missing parents as root, both where the final stage's steps are
+// layers merged onto the base and where they run on it in order; the
+// image config declares the volume.
+func TestVolumeDirs(t *testing.T) {
+	steps := []plan.Step{
+		{Name: "write", Write: &plan.Write{Path: "/app/a", Data: []byte("a"), Mode: 0o644}},
+		{Name: "volume /var/lib/app", Mkdir: &plan.Mkdir{Path: "/var/lib/app", Owner: "65532:65532"}},
+		{Name: "volume /data", Mkdir: &plan.Mkdir{Path: "/data", Owner: "65532:65532"}},
+	}
+	for _, merge := range []bool{true, false} {
+		p := &plan.Plan{Final: "app", Image: plan.Image{Volumes: []string{"/var/lib/app", "/data"}},
+			Stages: []plan.Stage{{Name: "app", Steps: steps}}}
+		res, err := llbgen.Generate(context.Background(), p, llbgen.Options{
+			BuildPlatform: amd64, TargetPlatform: amd64, Context: llb.Local("context"), Resolver: fakeResolver{}, Merge: merge,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		def, err := res.State.Marshal(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		dump, err := llbtest.Dump(def)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"mkdir /var/lib\n", "mkdir /var/lib/app owner=65532:65532\n", "mkdir /data owner=65532:65532\n"} {
+			if !strings.Contains(dump, want) {
+				t.Errorf("merge=%v: no %q in\n%s", merge, want, dump)
+			}
+		}
+		if _, ok := res.Image.Config.Volumes["/var/lib/app"]; !ok || len(res.Image.Config.Volumes) != 2 {
+			t.Errorf("merge=%v: image volumes %v", merge, res.Image.Config.Volumes)
+		}
 	}
 }

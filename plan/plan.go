@@ -49,7 +49,8 @@ type Base struct {
 	Stage string `json:"stage,omitempty"`
 }
 
-// Step is one operation of a stage. Exactly one of Copy, Run and Write is set.
+// Step is one operation of a stage. Exactly one of Copy, Run, Write and
+// Mkdir is set.
 type Step struct {
 	// Name is what progress output shows, like "go mod download".
 	Name string `json:"name"`
@@ -59,6 +60,7 @@ type Step struct {
 	Copy   *Copy    `json:"copy,omitempty"`
 	Run    *Run     `json:"run,omitempty"`
 	Write  *Write   `json:"write,omitempty"`
+	Mkdir  *Mkdir   `json:"mkdir,omitempty"`
 }
 
 // Copy copies files from the build context or an earlier stage.
@@ -120,6 +122,14 @@ type Write struct {
 	Mode uint32
 }
 
+// Mkdir makes one empty directory, mode 0755, owned by Owner ("uid:gid"),
+// for the app to write in (a volume). Missing parents are made as root,
+// 0755.
+type Mkdir struct {
+	Path  string `json:"path"`
+	Owner string `json:"owner"`
+}
+
 // Image is the runtime image config that the plan sets.
 type Image struct {
 	User        string            `json:"user"`
@@ -128,6 +138,7 @@ type Image struct {
 	Env         []string          `json:"env,omitempty"`
 	Workdir     string            `json:"workdir,omitempty"`
 	Ports       []string          `json:"ports,omitempty"`
+	Volumes     []string          `json:"volumes,omitempty"`
 	Healthcheck *Healthcheck      `json:"healthcheck,omitempty"`
 	Labels      map[string]string `json:"labels,omitempty"`
 }

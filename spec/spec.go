@@ -63,6 +63,12 @@ type Spec struct {
 	// Packages lists extra Debian packages for the build stage and for the
 	// runtime image.
 	Packages *Packages `yaml:"packages,omitempty" json:"packages,omitempty"`
+	// Volumes are directories where the app keeps state that must outlive
+	// the container (an SQLite file, uploads): absolute paths, each made
+	// in the image owned by the app's user and declared a VOLUME; the
+	// compose target mounts a named volume on each. The rest of the root
+	// stays read-only; /tmp is writable scratch space (a tmpfs) anyway.
+	Volumes []string `yaml:"volumes,omitempty" json:"volumes,omitempty"`
 	// Resources limits the running container (compose and docs).
 	Resources *Resources `yaml:"resources,omitempty" json:"resources,omitempty"`
 	// Services are companion services for the compose target, such as a

@@ -77,6 +77,7 @@ func validate(s *Spec, p *parser) {
 	c.env("env", s.Env, checkLine)
 	c.packages()
 	c.resources()
+	c.volumes()
 	c.services()
 	c.scan()
 	c.secrets()

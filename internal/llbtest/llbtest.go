@@ -139,7 +139,8 @@ func action(b *strings.Builder, a *pb.FileAction) {
 		f := a.GetMkfile()
 		fmt.Fprintf(b, "  mkfile %s mode=%o (%d bytes, %s)\n", f.Path, f.Mode, len(f.Data), digest.FromBytes(f.Data).Encoded()[:12])
 	case a.GetMkdir() != nil:
-		fmt.Fprintf(b, "  mkdir %s\n", a.GetMkdir().Path)
+		m := a.GetMkdir()
+		fmt.Fprintf(b, "  mkdir %s%s\n", m.Path, owner(m.Owner))
 	case a.GetRm() != nil:
 		fmt.Fprintf(b, "  rm %s\n", a.GetRm().Path)
 	}
@@ -157,4 +158,12 @@ func ranges(def *llb.Definition, dg digest.Digest) string {
 		}
 	}
 	return strings.Join(out, " ")
+}
+
+// owner is " owner=UID:GID" for an explicit numeric owner, else "".
+func owner(o *pb.ChownOpt) string {
+	if o == nil || o.User == nil || o.Group == nil {
+		return ""
+	}
+	return fmt.Sprintf(" owner=%d:%d", o.User.GetByID(), o.Group.GetByID())
 }
