@@ -12,6 +12,7 @@ import (
 
 	"github.com/org/appbuild/compose"
 	"github.com/org/appbuild/eject"
+	"github.com/org/appbuild/kubernetes"
 	"github.com/org/appbuild/plan"
 	"github.com/org/appbuild/profiles"
 )
@@ -22,18 +23,36 @@ func (b *builder) buildCompose(ctx context.Context) (*gwclient.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	image := b.spec.Image
-	if image == "" {
-		image = b.spec.Name
-	}
-	if v := b.bc.BuildArgs["APPBUILD_IMAGE"]; v != "" {
-		image = v
-	}
-	data, err := compose.Generate(b.spec, p, image)
+	data, err := compose.Generate(b.spec, p, b.imageRef())
 	if err != nil {
 		return nil, err
 	}
 	return b.writeFiles(ctx, map[string][]byte{"compose.yaml": data})
+}
+
+// buildKubernetes writes kubernetes.yaml for `--target kubernetes -o .`.
+func (b *builder) buildKubernetes(ctx context.Context) (*gwclient.Result, error) {
+	p, err := b.planFor(ctx, b.bc.BuildPlatforms[0], false)
+	if err != nil {
+		return nil, err
+	}
+	data, err := kubernetes.Generate(b.spec, p, b.imageRef())
+	if err != nil {
+		return nil, err
+	}
+	return b.writeFiles(ctx, map[string][]byte{"kubernetes.yaml": data})
+}
+
+// imageRef is the app's image as compose and Kubernetes files name it:
+// APPBUILD_IMAGE, else the spec's image, else its name.
+func (b *builder) imageRef() string {
+	if v := b.bc.BuildArgs["APPBUILD_IMAGE"]; v != "" {
+		return v
+	}
+	if b.spec.Image != "" {
+		return b.spec.Image
+	}
+	return b.spec.Name
 }
 
 // buildEject writes an equivalent Dockerfile and .dockerignore for
@@ -78,7 +97,7 @@ func (b *builder) dockerignore(ctx context.Context) ([]byte, error) {
 		return nil, err
 	}
 	if len(patterns) == 0 {
-		patterns = []string{".git", "*.tar", "compose.yaml"}
+		patterns = []string{".git", "*.tar", "compose.yaml", "kubernetes.yaml"}
 	}
 	return []byte(strings.Join(patterns, "\n") + "\n"), nil
 }

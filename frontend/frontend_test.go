@@ -37,7 +37,7 @@ func TestTargets(t *testing.T) {
 		t.Fatalf("default target = %v, %v", got.name, err)
 	}
 	_, err := findTarget("imgae")
-	if err == nil || !strings.Contains(err.Error(), `target "imgae" does not exist; appbuild builds: image, compose, dockerfile, test, scan`) {
+	if err == nil || !strings.Contains(err.Error(), `target "imgae" does not exist; appbuild builds: image, compose, kubernetes, dockerfile, test, scan`) {
 		t.Fatalf("unknown target error = %v", err)
 	}
 	l := listTargets()

@@ -22,7 +22,7 @@ var buildArgs = []struct {
 	{"APPBUILD_VERSION", "version", "toolchain and runtime version, overriding version"},
 	{"APPBUILD_RUNTIME", "runtime", "runtime kind (distroless, slim, scratch), overriding runtime"},
 	{"APPBUILD_BUILD", "build", "what to build (package, script, module), overriding build"},
-	{"APPBUILD_IMAGE", "image", "image reference compose files use, overriding image"},
+	{"APPBUILD_IMAGE", "image", "image reference compose and Kubernetes files use (by digest: NAME@sha256:...), overriding image"},
 	{argDeps, "", "mount (default) keeps downloaded dependencies in cache mounts; layer keeps them in a layer that --cache-to exports, for CI"},
 	{"SOURCE_DATE_EPOCH", "", "seconds since 1970: the image's created time, for reproducible builds"},
 	{"APPBUILD_SCANNER_IMAGE", "", "scan target: the Trivy image to run (default " + scan.DefaultScannerImage + ")"},

@@ -32,6 +32,11 @@ var allTargets = []target{
 		build:       (*builder).buildCompose,
 	},
 	{
+		name:        "kubernetes",
+		description: "kubernetes.yaml: Deployments, Services and volume claims for the app (restricted pod security) and its companion services (export with -o .)",
+		build:       (*builder).buildKubernetes,
+	},
+	{
 		name:        "dockerfile",
 		description: "an equivalent plain multi-stage Dockerfile and .dockerignore: eject, no lock-in (export with -o .)",
 		build:       (*builder).buildEject,

@@ -25,3 +25,12 @@ func (s *Spec) AllPorts() []Port {
 	}
 	return nil
 }
+
+// MemoryBytes is the memory limit in bytes, its units read as compose and
+// Docker read them (k, m, g... are powers of 1024); 0 when none is set.
+func (r *Resources) MemoryBytes() int64 {
+	if r == nil || r.Memory == "" {
+		return 0
+	}
+	return int64(memoryBytes(r.Memory))
+}
