@@ -37,10 +37,14 @@ import (
 //     instruction parser and lexer, it says exactly the plan (eject.Check);
 //   - compose.yaml (compose): loaded by compose-go with interpolation on,
 //     from an environment where $HOME and friends are set, its values are
-//     the spec's bytes.
+//     the spec's bytes;
+//   - kubernetes.yaml (kubernetes): decoded strictly into k8s.io/api
+//     types, and with the kubelet's $(VAR) expansion applied to env values
+//     (kubeExpand, from Kubernetes' documented rules), its values are the
+//     spec's bytes.
 //
 // A spec is either refused, with an error whose range covers the value's
-// line (the value, or the field that holds it), or goes through all three:
+// line (the value, or the field that holds it), or goes through all four:
 // render says which.
 
 var (
@@ -96,6 +100,7 @@ func renderAll(t *testing.T, s *spec.Spec, dir string, composed bool) error {
 		checkLLB(t, s, p, target)
 		if composed && target.Architecture == "amd64" {
 			checkCompose(t, s, p)
+			checkKubernetes(t, s, p)
 		}
 	}
 	p, err := profile.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: eject.TargetPlatform, Files: files})
