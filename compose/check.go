@@ -50,6 +50,9 @@ func checkService(name string, want *Service, got types.ServiceConfig) error {
 	if !maps.Equal(env, want.Environment) && len(env)+len(want.Environment) > 0 {
 		return fmt.Errorf("service %s: env %q, want %q", name, env, want.Environment)
 	}
+	if !slices.Equal([]string(got.Entrypoint), want.Entrypoint) {
+		return fmt.Errorf("service %s: entrypoint %q, want %q", name, got.Entrypoint, want.Entrypoint)
+	}
 	if h := want.Healthcheck; h != nil && (got.HealthCheck == nil || !slices.Equal(got.HealthCheck.Test, h.Test)) {
 		return fmt.Errorf("service %s: healthcheck %+v, want test %q", name, got.HealthCheck, h.Test)
 	}

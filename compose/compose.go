@@ -41,6 +41,7 @@ type Service struct {
 	CapDrop     []string              `yaml:"cap_drop,omitempty"`
 	SecurityOpt []string              `yaml:"security_opt,omitempty"`
 	Tmpfs       []string              `yaml:"tmpfs,omitempty"`
+	Entrypoint  []string              `yaml:"entrypoint,omitempty"`
 	Ports       []quoted              `yaml:"ports,omitempty"`
 	Environment map[string]string     `yaml:"environment,omitempty"`
 	Secrets     []string              `yaml:"secrets,omitempty"`
@@ -163,6 +164,7 @@ func Generate(s *spec.Spec, p *plan.Plan, image string) ([]byte, error) {
 	if err := appVolumes(f, app, s); err != nil {
 		return nil, err
 	}
+	processes(f, app, s)
 
 	data, err := render(f, s.File())
 	if err != nil {
@@ -272,6 +274,22 @@ func appVolumes(f *File, app *Service, s *spec.Spec) error {
 		app.Volumes = append(app.Volumes, vol+":"+v)
 	}
 	return nil
+}
+
+// processes adds a service per process besides web: the app's service
+// with the process's command as its entrypoint, no published port and no
+// healthcheck (the image's checks web's port).
+func processes(f *File, app *Service, s *spec.Spec) {
+	for name, cmd := range s.Processes {
+		if name == spec.WebProcess {
+			continue
+		}
+		svc := *app
+		svc.Entrypoint = cmd
+		svc.Ports = nil
+		svc.Healthcheck = &Healthcheck{Test: []string{"NONE"}, Disable: true}
+		f.Services[s.Name+"-"+name] = &svc
+	}
 }
 
 // knownHealthcheck returns the usual readiness check of well-known service

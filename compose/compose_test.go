@@ -268,3 +268,21 @@ func TestAppVolumeNameTaken(t *testing.T) {
 		t.Errorf("err = %v\nwant %s", err, want)
 	}
 }
+
+// TestProcesses: each process besides web is a service of its own from
+// the same image, hardened alike, with its command as the entrypoint, no
+// port and no healthcheck (the image's checks web's port); web is the app.
+func TestProcesses(t *testing.T) {
+	data := generate(t, "name: shop\nlanguage: go\nbuild: ./cmd/shop\nport: 8080\nvolumes: [/data]\nprocesses:\n  web: [/app/shop, serve]\n  worker: [/app/shop, work, --queue=$jobs]\n")
+	p := load(t, data)
+	web, worker := p.Services["shop"], p.Services["shop-worker"]
+	if len(p.Services) != 2 || len(web.Ports) != 1 || len(web.Entrypoint) != 0 {
+		t.Fatalf("services %v; web ports %v entrypoint %q\n%s", p.ServiceNames(), web.Ports, web.Entrypoint, data)
+	}
+	if got := []string(worker.Entrypoint); !slices.Equal(got, []string{"/app/shop", "work", "--queue=$jobs"}) {
+		t.Errorf("worker entrypoint %q", got)
+	}
+	if worker.Image != web.Image || !worker.ReadOnly || len(worker.Ports) != 0 || !worker.HealthCheck.Disable || len(worker.Volumes) != 1 {
+		t.Errorf("worker %+v", worker)
+	}
+}

@@ -32,6 +32,9 @@ func image(s *spec.Spec, entrypoint []string, langEnv map[string]string) (plan.I
 	if len(s.Entrypoint) > 0 {
 		img.Entrypoint = s.Entrypoint
 	}
+	if web := s.Processes[spec.WebProcess]; len(web) > 0 {
+		img.Entrypoint, img.Cmd = web, nil
+	}
 	if img.Workdir == "" {
 		img.Workdir = AppDir
 	}

@@ -13,7 +13,9 @@ import (
 // counterMain is an app that keeps state on disk: each GET /count adds one
 // to the number in /data/count and answers the new number; a failure to
 // write is a 500 with the error. GET /root tries to write outside the
-// volume, which a read-only root refuses.
+// volume, which a read-only root refuses. Run with "work" it is a worker
+// process: it writes "beat N" to /data/beat ten times a second, which GET
+// /beat answers.
 const counterMain = `package main
 
 import (
@@ -22,9 +24,27 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "work" {
+		for n := 1; ; n++ {
+			if err := os.WriteFile("/data/beat", []byte("beat "+strconv.Itoa(n)), 0o644); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	http.HandleFunc("/beat", func(w http.ResponseWriter, r *http.Request) {
+		b, err := os.ReadFile("/data/beat")
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
+		w.Write(b)
+	})
 	http.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	http.HandleFunc("/count", func(w http.ResponseWriter, r *http.Request) {
 		b, _ := os.ReadFile("/data/count")

@@ -3,6 +3,7 @@ package kubernetes
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"time"
 
@@ -56,7 +57,40 @@ func appObjects(s *spec.Spec, p *plan.Plan, image string, n *namer) (name string
 	if len(c.Ports) > 0 {
 		app = append(app, service(name, name, s.AllPorts()))
 	}
-	return name, app, claims, nil
+	procs, err := processes(s, name, pod, n)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return name, append(app, procs...), claims, nil
+}
+
+// processes are a Deployment per process besides web: the app's pod with
+// the process's command (Kubernetes expands $(VAR) in it: literal), no
+// port and no probes (the healthcheck is web's). Each mounts the app's
+// claims too; a ReadWriteOnce claim then holds its pods to one node.
+func processes(s *spec.Spec, app string, pod corev1.PodSpec, n *namer) ([]any, error) {
+	names := make([]string, 0, len(s.Processes))
+	for name := range s.Processes {
+		if name != spec.WebProcess {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	var out []any
+	for _, proc := range names {
+		name, err := n.name("processes."+proc, "the process "+proc, s.Name, proc)
+		if err != nil {
+			return nil, err
+		}
+		p := *pod.DeepCopy()
+		c := &p.Containers[0]
+		c.Name, c.Ports, c.LivenessProbe, c.ReadinessProbe = name, nil, nil, nil
+		for _, arg := range s.Processes[proc] {
+			c.Command = append(c.Command, literal(arg))
+		}
+		out = append(out, deployment(app, name, p))
+	}
+	return out, nil
 }
 
 // restricted is the container's part of the Pod Security Standards'

@@ -247,3 +247,30 @@ func TestNamesBecomeLabels(t *testing.T) {
 		t.Errorf("err = %v\nwant %s", err, want)
 	}
 }
+
+// TestProcesses: web is the app's Deployment (the image's entrypoint,
+// probes, Service); each other process a Deployment of the same image and
+// pod security running its command, with no port and no probes.
+func TestProcesses(t *testing.T) {
+	o := decode(t, generate(t, "name: shop\nlanguage: go\nport: 8080\nvolumes: [/data]\nprocesses:\n  web: [/app/shop, serve]\n  worker: [/app/shop, work, --queue=$(QUEUE)]\n"))
+	web, worker := o.deployments["shop"], o.deployments["shop-worker"]
+	if web == nil || worker == nil || len(o.deployments) != 2 {
+		t.Fatalf("deployments %v", slices.Collect(maps.Keys(o.deployments)))
+	}
+	wc, kc := web.Spec.Template.Spec.Containers[0], worker.Spec.Template.Spec.Containers[0]
+	if len(wc.Command) != 0 || wc.ReadinessProbe == nil {
+		t.Errorf("web command %q probe %v", wc.Command, wc.ReadinessProbe)
+	}
+	if want := []string{"/app/shop", "work", "--queue=$$(QUEUE)"}; !slices.Equal(kc.Command, want) {
+		t.Errorf("worker command %q, want %q", kc.Command, want)
+	}
+	if kc.Image != wc.Image || len(kc.Ports) != 0 || kc.ReadinessProbe != nil || len(kc.VolumeMounts) != 2 {
+		t.Errorf("worker container %+v", kc)
+	}
+	if bad := restricted(t, worker); len(bad) > 0 {
+		t.Errorf("the worker's pod is not restricted: %v", bad)
+	}
+	if o.services["shop-worker"] != nil {
+		t.Errorf("a worker has no port, so no Service")
+	}
+}

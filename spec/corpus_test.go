@@ -91,6 +91,7 @@ var fields = []field{
 	{"services.db.secrets.pw", "services", entry("services", "\n  db:\n    image: postgres:17\n    secrets:\n      pw: "), []string{"go"}},
 	{"services.db.volume", "services", entry("services", "\n  db:\n    image: postgres:17\n    volume: "), []string{"go"}},
 	{"volumes[0]", "volumes", entry("volumes", "\n  - "), []string{"go", "node"}},
+	{"processes.worker[1]", "processes", entry("processes", "\n  web: [/app/x]\n  worker:\n    - /app/x\n    - "), []string{"go", "node"}},
 	{"scan.severity[0]", "scan", entry("scan", "\n  severity:\n    - "), []string{"go"}},
 	{"secrets[0].id", "secrets", entry("secrets", "\n  - id: "), []string{"go", "python", "node"}},
 	{"secrets[0].env", "secrets", entry("secrets", "\n  - id: tok\n    env: "), []string{"python"}},
@@ -159,10 +160,11 @@ func (c hostileCase) src() (string, int) {
 	return src, strings.Count(src, "\n")
 }
 
-// composed reports whether compose.Generate reads the field.
+// composed reports whether compose.Generate (and kubernetes.Generate)
+// read the field.
 func (f field) composed() bool {
-	for _, p := range []string{"name", "image", "user", "port", "env", "healthcheck", "resources", "services", "(spec)"} {
-		if f.path == p || strings.HasPrefix(f.path, p+".") || strings.HasPrefix(f.path, p+" ") {
+	for _, p := range []string{"name", "image", "user", "port", "env", "healthcheck", "resources", "services", "volumes", "processes", "(spec)"} {
+		if f.path == p || strings.HasPrefix(f.path, p+".") || strings.HasPrefix(f.path, p+"[") || strings.HasPrefix(f.path, p+" ") {
 			return true
 		}
 	}

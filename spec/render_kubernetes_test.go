@@ -77,6 +77,27 @@ func sameKubernetes(s *spec.Spec, deployments map[string]*appsv1.Deployment) err
 	if len(mounts)+len(s.Volumes) > 0 && !slices.Equal(mounts, s.Volumes) {
 		return fmt.Errorf("app mounts %q, want %q", mounts, s.Volumes)
 	}
+	var want, got [][]string
+	for name, cmd := range s.Processes {
+		if name != spec.WebProcess {
+			want = append(want, cmd)
+		}
+	}
+	for k, d := range deployments {
+		if c := d.Spec.Template.Spec.Containers[0]; strings.HasPrefix(k, cmpOr(s.Image, s.Name)+" ") && len(c.Command) > 0 {
+			var cmd []string
+			for _, arg := range c.Command {
+				cmd = append(cmd, kubeExpand(arg, composeEnv))
+			}
+			got = append(got, cmd)
+		}
+	}
+	sortCmds := func(a, b []string) int { return slices.Compare(a, b) }
+	slices.SortFunc(want, sortCmds)
+	slices.SortFunc(got, sortCmds)
+	if !slices.EqualFunc(got, want, slices.Equal) {
+		return fmt.Errorf("process commands as the kubelet expands them %q, want %q", got, want)
+	}
 	for name, svc := range s.Services {
 		c := find(svc.Image)
 		if c == nil {

@@ -243,6 +243,11 @@ func sameCompose(s *spec.Spec, p *plan.Plan, proj *types.Project, dir string) er
 	if app.Image != cmpOr(s.Image, s.Name) || app.User != s.UserString() {
 		return fmt.Errorf("app image %q user %q", app.Image, app.User)
 	}
+	for name, cmd := range s.Processes {
+		if got := proj.Services[s.Name+"-"+name]; name != spec.WebProcess && !slices.Equal([]string(got.Entrypoint), cmd) {
+			return fmt.Errorf("process %s: entrypoint %q, want %q", name, got.Entrypoint, cmd)
+		}
+	}
 	for name, svc := range s.Services {
 		got := proj.Services[name]
 		if err := sameEnv(got.Environment, svc.Env); err != nil {

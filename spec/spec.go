@@ -32,6 +32,12 @@ type Spec struct {
 	// Entrypoint is the process the image starts, in exec form. The
 	// profile's default runs the built app.
 	Entrypoint []string `yaml:"entrypoint,omitempty" json:"entrypoint,omitempty"`
+	// Processes are the app's process types, by name, each a command in
+	// exec form (like a Procfile's lines): web is the image's entrypoint
+	// and the one that listens on the port; the compose and kubernetes
+	// targets run every process as a service of its own, from the same
+	// image. Give either processes or entrypoint and cmd.
+	Processes map[string][]string `yaml:"processes,omitempty" json:"processes,omitempty"`
 	// Cmd is the default arguments to the entrypoint, in exec form.
 	Cmd []string `yaml:"cmd,omitempty" json:"cmd,omitempty"`
 	// Port is the one port the app listens on ("8080" or "8080/tcp").

@@ -78,6 +78,7 @@ func validate(s *Spec, p *parser) {
 	c.packages()
 	c.resources()
 	c.volumes()
+	c.processes()
 	c.services()
 	c.scan()
 	c.secrets()
@@ -297,21 +298,26 @@ func (c *checker) commands() {
 		}{"healthcheck.exec", s.Healthcheck.Exec})
 	}
 	for _, cmd := range cmds {
-		if !c.has(cmd.path) {
-			continue
+		if c.has(cmd.path) {
+			c.command(cmd.path, cmd.args)
 		}
-		if len(cmd.args) == 0 {
-			c.errorf(cmd.path, "an empty list runs nothing; leave the field out to use the default")
-			continue
+	}
+}
+
+// command checks an exec-form command: a program, then its arguments,
+// each text.
+func (c *checker) command(path string, args []string) {
+	if len(args) == 0 {
+		c.errorf(path, "an empty list runs nothing; leave the field out to use the default")
+		return
+	}
+	for i, arg := range args {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		if i == 0 && path != "cmd" && arg == "" {
+			c.errorf(p, "the program must not be empty")
 		}
-		for i, arg := range cmd.args {
-			p := fmt.Sprintf("%s[%d]", cmd.path, i)
-			if i == 0 && cmd.path != "cmd" && arg == "" {
-				c.errorf(p, "the program must not be empty")
-			}
-			if err := checkText(arg); err != nil {
-				c.errorf(p, "%v", err)
-			}
+		if err := checkText(arg); err != nil {
+			c.errorf(p, "%v", err)
 		}
 	}
 }
