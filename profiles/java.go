@@ -193,6 +193,9 @@ func javaToolchain(s *spec.Spec, files Files) (tool javaTool, major, main string
 	if err != nil {
 		return javaTool{}, "", "", err
 	}
+	if err := javaMainSource(s, files, main); err != nil {
+		return javaTool{}, "", "", err
+	}
 	if manager == "maven" {
 		tool = mavenTool(s, files, major)
 	} else {
@@ -499,6 +502,34 @@ func javaMajor(s *spec.Spec, files Files, buildFile []byte) (string, error) {
 		}
 	}
 	return defaultJavaMajor, nil
+}
+
+// javaMainSource refuses a main class whose source the app lacks: the
+// image runs java -cp /app/classes:/app/lib/* MAIN, and a class that is not
+// there dies at start ("Could not find or load main class"). The source is
+// looked for where Maven and Gradle compile from (Kotlin's FileKt classes
+// in File.kt, a nested class in its outer class's file).
+func javaMainSource(s *spec.Spec, files Files, main string) error {
+	if main == "" || len(s.Entrypoint) > 0 {
+		return nil
+	}
+	outer, _, _ := strings.Cut(main, "$")
+	file := strings.ReplaceAll(outer, ".", "/")
+	var want []string
+	for _, lang := range []struct{ dir, ext string }{{"java", ".java"}, {"kotlin", ".kt"}, {"groovy", ".groovy"}, {"scala", ".scala"}} {
+		want = append(want, "src/main/"+lang.dir+"/"+file+lang.ext)
+	}
+	if kt, ok := strings.CutSuffix(file, "Kt"); ok {
+		want = append(want, "src/main/kotlin/"+kt+".kt", "src/main/java/"+kt+".kt")
+	}
+	if files.FirstOf(want...) != "" {
+		return nil
+	}
+	field := "language"
+	if s.Build != "" {
+		field = "build"
+	}
+	return s.Errorf(field, "the main class %s has no source in the app (looked for %s); fix the class name, or set entrypoint for a main class from a dependency", main, strings.Join(want, ", "))
 }
 
 // javaMainClass is the class the image runs: the spec's build, else the one

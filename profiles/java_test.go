@@ -1,6 +1,8 @@
 package profiles_test
 
 import (
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -26,8 +28,18 @@ func javaPlan(src string, files testfiles.Map, target ...string) (*plan.Plan, er
 	return profiles.Java{}.Plan(s, profiles.Env{BuildPlatform: amd64, TargetPlatform: p, Files: files})
 }
 
+// javaSources are the sources of the main classes the tests name: the
+// profile refuses a main class the app has no source for.
+var javaSources = testfiles.Map{
+	"src/main/java/com/example/App.java": "", "src/main/java/org/acme/Main.java": "",
+	"src/main/java/a/B.java": "", "src/main/java/x/Y.java": "",
+}
+
+// planJava plans a Java app with files and javaSources.
 func planJava(t *testing.T, src string, files testfiles.Map, target ...string) *plan.Plan {
 	t.Helper()
+	files = maps.Clone(files)
+	maps.Copy(files, javaSources)
 	pl, err := javaPlan(src, files, target...)
 	if err != nil {
 		t.Fatal(err)
@@ -124,6 +136,24 @@ func TestJavaChoices(t *testing.T) {
 				t.Errorf("main class = %s, want %s", got, c.main)
 			}
 		})
+	}
+}
+
+// TestJavaMainSource: the main class must have its source in the app
+// (Kotlin's AppKt is App.kt, a nested class its outer class's file),
+// unless the spec's entrypoint runs something else.
+func TestJavaMainSource(t *testing.T) {
+	for _, c := range []struct{ src, file, want string }{
+		{"build: com.example.AppKt\n", "src/main/kotlin/com/example/App.kt", ""},
+		{"build: com.example.App$Main\n", "src/main/java/com/example/App.java", ""},
+		{"build: com.example.Gone\n", "src/main/java/com/example/App.java",
+			"app.yaml:3:1: the main class com.example.Gone has no source in the app (looked for src/main/java/com/example/Gone.java, src/main/kotlin/com/example/Gone.kt, src/main/groovy/com/example/Gone.groovy, src/main/scala/com/example/Gone.scala); fix the class name, or set entrypoint for a main class from a dependency"},
+		{"entrypoint: [/usr/bin/java, -cp, /app/lib/*, io.vertx.core.Launcher]\n", "src/main/java/com/example/App.java", ""},
+	} {
+		_, err := javaPlan(c.src, testfiles.Map{"pom.xml": javaPom, c.file: ""})
+		if got := fmt.Sprint(err); (c.want == "" && err != nil) || (c.want != "" && got != c.want) {
+			t.Errorf("%q: err = %v, want %q", c.src, err, c.want)
+		}
 	}
 }
 

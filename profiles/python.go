@@ -149,7 +149,7 @@ func (Python) build(s *spec.Spec, env Env) (contract.Build, error) {
 	if err := pythonSupports(s, env.Files); err != nil {
 		return contract.Build{}, err
 	}
-	entrypoint, err := pythonEntrypoint(s)
+	entrypoint, err := pythonEntrypoint(s, env.Files)
 	if err != nil {
 		return contract.Build{}, err
 	}
@@ -402,8 +402,10 @@ func pythonVersionOK(s *spec.Spec, files Files) error {
 
 // pythonEntrypoint is the runtime entrypoint: the module or script named by
 // build, or the venv's python for cmd alone; nil when the spec's own
-// entrypoint is used (runtimeImage puts it in).
-func pythonEntrypoint(s *spec.Spec) ([]string, error) {
+// entrypoint is used (runtimeImage puts it in). A script must be in the
+// app (an image that runs a missing one dies at start); a module may come
+// from the dependencies (build: uvicorn), so it is not looked for.
+func pythonEntrypoint(s *spec.Spec, files Files) ([]string, error) {
 	b := s.Build
 	switch {
 	case b != "" && len(s.Entrypoint) > 0:
@@ -411,7 +413,14 @@ func pythonEntrypoint(s *spec.Spec) ([]string, error) {
 	case len(s.Entrypoint) > 0:
 		return nil, nil
 	case strings.HasSuffix(b, ".py"):
-		return []string{venvPython, path.Join(appDir, path.Clean(b))}, nil
+		script, err := spec.CleanPath(b)
+		if err != nil || script == "." {
+			return nil, s.Errorf("build", "%q is not a file inside the app", b)
+		}
+		if files.FirstOf(script) == "" {
+			return nil, s.Errorf("build", "the app has no %s to run (with .dockerignore applied); fix build or add the file", script)
+		}
+		return []string{venvPython, path.Join(appDir, script)}, nil
 	case b != "":
 		if !moduleRe.MatchString(b) {
 			return nil, s.Errorf("build", "%q is neither a module (app, app.main: run as python -m) nor a script (main.py)", b)

@@ -91,7 +91,7 @@ func TestPythonPlanShape(t *testing.T) {
 }
 
 func TestPythonEntrypoints(t *testing.T) {
-	req := testfiles.Map{"requirements.txt": ""}
+	req := testfiles.Map{"requirements.txt": "", "main.py": "", "bin/serve.py": ""}
 	cases := []struct{ src, entrypoint, cmd string }{
 		{"build: app\n", "/venv/bin/python -m app", ""},
 		{"build: app.server\n", "/venv/bin/python -m app.server", ""},
@@ -110,6 +110,17 @@ func TestPythonEntrypoints(t *testing.T) {
 			t.Errorf("%q: cmd %q, want %q", c.src, got, c.cmd)
 		}
 	}
+}
+
+// TestPythonMissingScript: a script that build names must be in the app;
+// a module may come from the dependencies, so it is not looked for.
+func TestPythonMissingScript(t *testing.T) {
+	files := testfiles.Map{"requirements.txt": "", "src/main.py": ""}
+	_, err := profiles.Python{}.Plan(parse(t, "name: app\nlanguage: python\nbuild: main.py\n"), profiles.Env{BuildPlatform: amd64, TargetPlatform: amd64, Files: files})
+	if want := "app.yaml:3:1: the app has no main.py to run (with .dockerignore applied); fix build or add the file"; err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
+	}
+	pythonPlan(t, "build: uvicorn\n", files, amd64)
 }
 
 // The spec's index is pip's setting in the build stage; secrets are mounted
