@@ -56,6 +56,9 @@ type Build struct {
 	Entrypoint []string
 	// Env are the language's runtime variables; the spec's env wins.
 	Env map[string]string
+	// Toolchain is the version the base images were chosen by (nil for a
+	// language with one version).
+	Toolchain *plan.Toolchain
 	// ProbeGo is the golang image the probe is compiled with when it is
 	// not prebuilt: a Go app's own builder, so a Go build pulls one image;
 	// empty means GoImage.
@@ -101,7 +104,7 @@ func Assemble(s *spec.Spec, b Build, env Env) (*plan.Plan, error) {
 	runtime.Steps = append(runtime.Steps, b.Last...)
 	runtime.Steps = append(runtime.Steps, volumeDirs(s)...)
 	stages = append(stages, runtime)
-	return &plan.Plan{ContextDir: s.Dir, Stages: stages, Final: runtimeStage, Test: testName, Image: img}, nil
+	return &plan.Plan{ContextDir: s.Dir, Stages: stages, Final: runtimeStage, Test: testName, Image: img, Toolchain: b.Toolchain}, nil
 }
 
 // volumeDirs makes each volume's directory, owned by the app's user: the

@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"strconv"
@@ -162,7 +163,7 @@ func (b *builder) generate(ctx context.Context, pl *plan.Plan, target ocispecs.P
 	if err != nil {
 		return nil, err
 	}
-	return llbgen.Generate(ctx, pl, llbgen.Options{
+	res, err := llbgen.Generate(ctx, pl, llbgen.Options{
 		BuildPlatform:  b.bc.BuildPlatforms[0],
 		TargetPlatform: target,
 		Context:        *appCtx,
@@ -175,6 +176,23 @@ func (b *builder) generate(ctx context.Context, pl *plan.Plan, target ocispecs.P
 		NoCache:        b.bc.IsNoCache,
 		Merge:          b.supportsMerge(),
 	})
+	return res, b.explainBaseImage(err, pl.Toolchain)
+}
+
+// explainBaseImage adds to a base image that cannot be resolved the
+// version in its tag and where it was read, with the spec's position: a
+// version newer or older than the images offered fails here, and the user
+// learns which file to change or how to override it.
+func (b *builder) explainBaseImage(err error, tc *plan.Toolchain) error {
+	var be *llbgen.BaseImageError
+	if !errors.As(err, &be) || tc == nil || !strings.Contains(be.Ref, tc.Version) {
+		return err
+	}
+	field := "language"
+	if b.spec.Version != "" {
+		field = "version"
+	}
+	return b.spec.Errorf(field, "%v: %s %s (from %s) may have no such image; set version in the spec or --build-arg APPBUILD_VERSION to a version that has one", err, tc.Name, tc.Version, tc.From)
 }
 
 // supportsMerge reports whether the BuildKit we talk to has merge ops.

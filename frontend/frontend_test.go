@@ -1,12 +1,15 @@
 package frontend
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 
+	"github.com/org/appbuild/llbgen"
+	"github.com/org/appbuild/plan"
 	"github.com/org/appbuild/profiles"
 	"github.com/org/appbuild/spec"
 )
@@ -126,5 +129,31 @@ func TestDepsInLayer(t *testing.T) {
 	}
 	if _, err := depsInLayer(map[string]string{"APPBUILD_DEPS": "Layer"}); err == nil || !strings.Contains(err.Error(), `APPBUILD_DEPS="Layer": want mount or layer`) {
 		t.Errorf("a bad value gave %v", err)
+	}
+}
+
+// TestExplainBaseImage: a base image whose tag carries the toolchain
+// version that cannot be resolved is explained with the version, where it
+// was read and the override, at the spec's line; other errors pass as
+// they are.
+func TestExplainBaseImage(t *testing.T) {
+	s, err := spec.Parse("app.yaml", []byte("name: web\nlanguage: node\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &builder{spec: s}
+	missing := &llbgen.BaseImageError{Ref: "gcr.io/distroless/nodejs30-debian13:nonroot", Platform: "linux/amd64", Err: errors.New("not found")}
+	tc := &plan.Toolchain{Name: "Node.js", Version: "30", From: ".nvmrc"}
+	want := "app.yaml:2:1: resolve base image gcr.io/distroless/nodejs30-debian13:nonroot for linux/amd64: not found: Node.js 30 (from .nvmrc) may have no such image; set version in the spec or --build-arg APPBUILD_VERSION to a version that has one"
+	if got := b.explainBaseImage(missing, tc); got == nil || got.Error() != want {
+		t.Errorf("got  %v\nwant %s", got, want)
+	}
+	other := errors.New("boom")
+	if got := b.explainBaseImage(other, tc); got != other {
+		t.Errorf("another error became %v", got)
+	}
+	unrelated := &llbgen.BaseImageError{Ref: "docker.io/library/golang:1.26", Platform: "linux/amd64", Err: errors.New("not found")}
+	if got := b.explainBaseImage(unrelated, tc); got != error(unrelated) {
+		t.Errorf("an image without the version became %v", got)
 	}
 }

@@ -214,3 +214,24 @@ func TestNodeMissingEntryPointRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestToolchainWithoutImagesExplained: an app whose .nvmrc asks for a
+// Node.js version no image is offered for fails at the spec's position
+// with the version, the file it was read from and the override.
+func TestToolchainWithoutImagesExplained(t *testing.T) {
+	needTier(t, "go")
+	lock := `{"name": "app", "lockfileVersion": 3, "requires": true, "packages": {"": {"name": "app"}}}`
+	dir := writeApp(t, map[string]string{
+		"app.yaml":          "# syntax=org/appbuild\nname: app\nlanguage: node\n",
+		"package.json":      `{"name": "app", "main": "index.js"}`,
+		"package-lock.json": lock,
+		"index.js":          "require('http')\n",
+		".nvmrc":            "30\n",
+	})
+	_, err := inProcess(t, dir, "app.yaml", nil)
+	for _, want := range []string{"app.yaml:3:1: resolve base image ", "30", "Node.js 30 (from .nvmrc) may have no such image; set version in the spec or --build-arg APPBUILD_VERSION to a version that has one"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("err = %v\nwant it to hold %q", err, want)
+		}
+	}
+}

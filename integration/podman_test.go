@@ -55,12 +55,13 @@ func loadForPodman(t *testing.T, dir string) string {
 }
 
 // runContainer starts an image read-only, the way production should run it,
-// with the app's port published on loopback.
-func runContainer(t *testing.T, image, containerPort string) (id, hostPort string) {
+// with the app's port published on loopback; extra are more podman run
+// options (a volume).
+func runContainer(t *testing.T, image, containerPort string, extra ...string) (id, hostPort string) {
 	t.Helper()
 	hostPort = freePort(t)
 	args := append([]string{"run", "-d", "--read-only"}, podmanLimits...)
-	args = append(args, "-p", "127.0.0.1:"+hostPort+":"+containerPort, image)
+	args = append(append(args, extra...), "-p", "127.0.0.1:"+hostPort+":"+containerPort, image)
 	id = mustPodman(t, args...)
 	t.Cleanup(func() {
 		if t.Failed() {

@@ -94,16 +94,7 @@ func TestAppVolumeSurvivesRestart(t *testing.T) {
 	t.Cleanup(func() { _, _ = podman(t, "volume", "rm", "-f", volume) })
 
 	run := func() (id, url string) {
-		port := freePort(t)
-		args := append([]string{"run", "-d", "--read-only", "-v", volume + ":/data"}, podmanLimits...)
-		id = mustPodman(t, append(args, "-p", "127.0.0.1:"+port+":8080", image)...)
-		t.Cleanup(func() {
-			if t.Failed() {
-				logs, _ := podman(t, "logs", id)
-				t.Logf("container logs:\n%s", logs)
-			}
-			_, _ = podman(t, "rm", "-f", id)
-		})
+		id, port := runContainer(t, image, "8080", "-v", volume+":/data")
 		return id, "http://127.0.0.1:" + port
 	}
 	count := func(url, want string) {

@@ -194,10 +194,23 @@ func (g *generator) resolve(ctx context.Context, st plan.Stage) (*pin.Image, err
 	p := g.platformOf(st)
 	img, err := g.pins.Resolve(ctx, st.From.Image, p)
 	if err != nil {
-		return nil, fmt.Errorf("resolve base image %s for %s: %w", st.From.Image, platformString(p), err)
+		return nil, &BaseImageError{Ref: st.From.Image, Platform: platformString(p), Err: err}
 	}
 	return img, nil
 }
+
+// BaseImageError is a base image that could not be resolved, so that the
+// frontend can say where the version in its tag came from.
+type BaseImageError struct {
+	Ref, Platform string
+	Err           error
+}
+
+func (e *BaseImageError) Error() string {
+	return fmt.Sprintf("resolve base image %s for %s: %v", e.Ref, e.Platform, e.Err)
+}
+
+func (e *BaseImageError) Unwrap() error { return e.Err }
 
 // stage builds one stage's state from its base and steps.
 func (g *generator) stage(st plan.Stage, base *pin.Image) (llb.State, error) {

@@ -26,6 +26,19 @@ type Plan struct {
 	// Image is the runtime image's config, laid over the final stage's base
 	// image config.
 	Image Image `json:"image"`
+	// Toolchain is the language version the base images were chosen by,
+	// and where it was read; nil for a language with one version.
+	Toolchain *Toolchain `json:"toolchain,omitempty"`
+}
+
+// Toolchain is a language version and where it came from ("the spec's
+// version", ".nvmrc", "appbuild's default"), so that a base image of that
+// version that does not exist (a version newer or older than the images
+// offered) is explained with it.
+type Toolchain struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	From    string `json:"from"`
 }
 
 // Stage is a named sequence of steps on one base.

@@ -28,12 +28,12 @@ var (
 
 // rustVersion is the rust image's tag: the spec's version, else the
 // toolchain file's channel when it is a version, else the default.
-func rustVersion(s *spec.Spec, files Files) (string, error) {
+func rustVersion(s *spec.Spec, files Files) (version, from string, err error) {
 	if s.Version != "" {
 		if !rustVersionRe.MatchString(s.Version) {
-			return "", s.Errorf("version", "%q is not a Rust version: write one like \"1.85\"", s.Version)
+			return "", "", s.Errorf("version", "%q is not a Rust version: write one like \"1.85\"", s.Version)
 		}
-		return s.Version, nil
+		return s.Version, fromSpec, nil
 	}
 	for _, f := range []string{"rust-toolchain.toml", "rust-toolchain"} {
 		data, err := files.ReadFile(f)
@@ -45,11 +45,11 @@ func rustVersion(s *spec.Spec, files Files) (string, error) {
 			channel = tomlString(data, "toolchain", "channel")
 		}
 		if rustVersionRe.MatchString(channel) {
-			return channel, nil
+			return channel, f, nil
 		}
-		return "", s.Errorf("language", "%s names the toolchain %q: appbuild builds on the rust:<version> image; pin a version like 1.85 there or in the spec's version", f, channel)
+		return "", "", s.Errorf("language", "%s names the toolchain %q: appbuild builds on the rust:<version> image; pin a version like 1.85 there or in the spec's version", f, channel)
 	}
-	return defaultRustVersion, nil
+	return defaultRustVersion, fromDefault, nil
 }
 
 // rustBinary is the binary to build: the spec's build, else the manifest's

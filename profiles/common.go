@@ -87,3 +87,14 @@ func appDirField(s *spec.Spec) string {
 	}
 	return "language"
 }
+
+// Where a toolchain version was read, when not from a file.
+const (
+	fromSpec    = "the spec's version"
+	fromDefault = "appbuild's default"
+)
+
+// toolchain records a language version and where it was read.
+func toolchain(name, version, from string) *plan.Toolchain {
+	return &plan.Toolchain{Name: name, Version: version, From: from}
+}

@@ -76,9 +76,9 @@ func (Go) build(s *spec.Spec, env Env) (contract.Build, error) {
 	if err != nil {
 		return contract.Build{}, s.Errorf(appDirField(s), "go.mod not found in the app's directory: a go app needs a module (go mod init)")
 	}
-	version := s.Version
+	version, from := s.Version, fromSpec
 	if version == "" {
-		version = goDirective(gomod)
+		version, from = goDirective(gomod)
 	}
 	builder := golangImage + ":" + version
 
@@ -88,7 +88,7 @@ func (Go) build(s *spec.Spec, env Env) (contract.Build, error) {
 	// Tests run natively, on the build platform, like the compiler.
 	test := &contract.Test{From: "build", OnBuildPlatform: true, Step: "go test",
 		Run: plan.Run{Args: []string{"go", "test", "./..."}, Mounts: modCache}}
-	return contract.Build{Stages: []plan.Stage{build}, Test: test, Runtime: runtime,
+	return contract.Build{Stages: []plan.Stage{build}, Test: test, Runtime: runtime, Toolchain: toolchain("Go", version, from),
 		Entrypoint: []string{binary}, ProbeGo: builder}, nil
 }
 
@@ -151,13 +151,14 @@ func goBuildStage(s *spec.Spec, env Env, builder string) (plan.Stage, []plan.Mou
 var goLine = regexp.MustCompile(`^go\s+(\d+\.\d+)(\.\d+)?\s*$`)
 
 // goDirective reads the major.minor Go version from go.mod's go line, which
-// names the oldest toolchain the module builds with.
-func goDirective(gomod []byte) string {
+// names the oldest toolchain the module builds with, and says where it
+// came from.
+func goDirective(gomod []byte) (version, from string) {
 	sc := bufio.NewScanner(bytes.NewReader(gomod))
 	for sc.Scan() {
 		if m := goLine.FindStringSubmatch(sc.Text()); m != nil {
-			return m[1]
+			return m[1], "go.mod's go line"
 		}
 	}
-	return defaultGoVersion
+	return defaultGoVersion, fromDefault
 }

@@ -109,6 +109,8 @@ var (
 type javaTool struct {
 	name  string
 	image string
+	// versionFrom is where the Java version was read.
+	versionFrom string
 	cache plan.Mount
 	// manifests are the build files copied before the source.
 	manifests []string
@@ -167,7 +169,7 @@ func (Java) build(s *spec.Spec, env Env) (contract.Build, error) {
 			Copy:   &plan.Copy{FromStage: "build", Paths: []string{tool.classes}, Dest: appDir + "/classes", Owner: rootOwner},
 		}},
 	}
-	return contract.Build{Stages: []plan.Stage{deps, build}, Test: test, Runtime: runtime,
+	return contract.Build{Stages: []plan.Stage{deps, build}, Test: test, Runtime: runtime, Toolchain: toolchain("Java", major, tool.versionFrom),
 		Entrypoint: []string{java, "-cp", appDir + "/classes:" + appDir + "/lib/*", main},
 		Env:        map[string]string{"JDK_JAVA_OPTIONS": javaOptions}}, nil
 }
@@ -185,7 +187,7 @@ func javaToolchain(s *spec.Spec, files Files) (tool javaTool, major, main string
 	} else {
 		buildFile = gradleBuildFile(files)
 	}
-	major, err = javaMajor(s, files, buildFile)
+	major, from, err := javaMajor(s, files, buildFile)
 	if err != nil {
 		return javaTool{}, "", "", err
 	}
@@ -201,6 +203,7 @@ func javaToolchain(s *spec.Spec, files Files) (tool javaTool, major, main string
 	} else {
 		tool = gradleTool(s, files, major)
 	}
+	tool.versionFrom = from
 	for _, f := range dependencyFiles(s) {
 		if !slices.Contains(tool.manifests, f) {
 			tool.manifests = append(tool.manifests, f)
@@ -478,30 +481,30 @@ var (
 // javaMajor is the Java major version of both images: the spec's version,
 // else .java-version (jenv's, "21" or "21.0.5"), else the release the build
 // file compiles for, else the default.
-func javaMajor(s *spec.Spec, files Files, buildFile []byte) (string, error) {
+func javaMajor(s *spec.Spec, files Files, buildFile []byte) (major, from string, err error) {
 	if s.Version != "" {
 		m := javaVersionRe.FindStringSubmatch(s.Version)
 		if m == nil {
-			return "", s.Errorf("version", "%q is not a Java version: write the major version, like \"21\"", s.Version)
+			return "", "", s.Errorf("version", "%q is not a Java version: write the major version, like \"21\"", s.Version)
 		}
-		return m[1], nil
+		return m[1], fromSpec, nil
 	}
 	if data, err := files.ReadFile(".java-version"); err == nil {
 		line, _, _ := strings.Cut(strings.TrimSpace(string(data)), "\n")
 		m := javaVersionRe.FindStringSubmatch(strings.TrimSpace(line))
 		if m == nil {
-			return "", s.Errorf("language", ".java-version holds %q: appbuild needs a version number there, like 21", strings.TrimSpace(line))
+			return "", "", s.Errorf("language", ".java-version holds %q: appbuild needs a version number there, like 21", strings.TrimSpace(line))
 		}
-		return m[1], nil
+		return m[1], ".java-version", nil
 	}
 	for _, re := range javaReleaseRes {
 		if m := re.FindSubmatch(buildFile); m != nil {
 			if v := javaVersionRe.FindStringSubmatch(strings.ReplaceAll(string(m[1]), "_", ".")); v != nil {
-				return v[1], nil
+				return v[1], "the build file's release", nil
 			}
 		}
 	}
-	return defaultJavaMajor, nil
+	return defaultJavaMajor, fromDefault, nil
 }
 
 // javaMainSource refuses a main class whose source the app lacks: the

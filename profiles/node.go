@@ -145,7 +145,7 @@ func (Node) build(s *spec.Spec, env Env) (contract.Build, error) {
 	if err != nil {
 		return contract.Build{}, err
 	}
-	major, err := nodeMajor(s, env.Files, pkg)
+	major, from, err := nodeMajor(s, env.Files, pkg)
 	if err != nil {
 		return contract.Build{}, err
 	}
@@ -183,7 +183,7 @@ func (Node) build(s *spec.Spec, env Env) (contract.Build, error) {
 			Copy:   &plan.Copy{FromStage: "prod-deps", Paths: []string{appDir + "/node_modules"}, Dest: appDir + "/node_modules", Owner: rootOwner},
 		})
 	}
-	return contract.Build{Stages: stages, Test: test, Runtime: runtime,
+	return contract.Build{Stages: stages, Test: test, Runtime: runtime, Toolchain: toolchain("Node.js", major, from),
 		Entrypoint: []string{node, path.Join(appDir, main)},
 		Env:        map[string]string{"NODE_ENV": "production"}}, nil
 }
@@ -471,13 +471,13 @@ var majorRe = regexp.MustCompile(`^v?(\d+)(\.[0-9x*]+)*$`)
 // nodeMajor is the Node.js major version of both images: the spec's
 // version, else .nvmrc or .node-version, else package.json's engines.node,
 // else the default. Images exist per major version only.
-func nodeMajor(s *spec.Spec, files Files, pkg packageJSON) (string, error) {
+func nodeMajor(s *spec.Spec, files Files, pkg packageJSON) (major, from string, err error) {
 	if s.Version != "" {
 		m := majorRe.FindStringSubmatch(s.Version)
 		if m == nil {
-			return "", s.Errorf("version", "%q is not a Node.js version: write the major version, like \"24\"", s.Version)
+			return "", "", s.Errorf("version", "%q is not a Node.js version: write the major version, like \"24\"", s.Version)
 		}
-		return strings.TrimLeft(m[1], "0"), nil
+		return strings.TrimLeft(m[1], "0"), fromSpec, nil
 	}
 	for _, f := range []string{".nvmrc", ".node-version"} {
 		data, err := files.ReadFile(f)
@@ -486,19 +486,19 @@ func nodeMajor(s *spec.Spec, files Files, pkg packageJSON) (string, error) {
 		}
 		line, _, _ := strings.Cut(strings.TrimSpace(string(data)), "\n")
 		if m := majorRe.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
-			return strings.TrimLeft(m[1], "0"), nil
+			return strings.TrimLeft(m[1], "0"), f, nil
 		}
-		return "", s.Errorf("language", "%s holds %q: appbuild needs a version number there, like 24", f, strings.TrimSpace(line))
+		return "", "", s.Errorf("language", "%s holds %q: appbuild needs a version number there, like 24", f, strings.TrimSpace(line))
 	}
 	var engines map[string]any
 	if json.Unmarshal(pkg.Engines, &engines) == nil {
 		if r, ok := engines["node"].(string); ok {
 			if major := enginesMajor(r); major != "" {
-				return major, nil
+				return major, "package.json's engines.node", nil
 			}
 		}
 	}
-	return defaultNodeMajor, nil
+	return defaultNodeMajor, fromDefault, nil
 }
 
 var rangePartRe = regexp.MustCompile(`^(>=|>|\^|~|=)?\s*v?(\d+)`)

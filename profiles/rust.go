@@ -198,7 +198,8 @@ func (Rust) build(s *spec.Spec, env Env) (contract.Build, error) {
 
 	binary := appDir + "/" + s.Name
 	runtime := plan.Stage{From: rustRuntimeBase(s, r.native), Steps: []plan.Step{copyBinary(s, "/out/"+r.bin)}}
-	return contract.Build{Stages: []plan.Stage{build}, Test: test, Runtime: runtime, Entrypoint: []string{binary}}, nil
+	return contract.Build{Stages: []plan.Stage{build}, Test: test, Runtime: runtime, Entrypoint: []string{binary},
+		Toolchain: toolchain("Rust", r.version, r.versionFrom)}, nil
 }
 
 // rustBuild is what the build stage's steps share: the toolchain version,
@@ -209,6 +210,7 @@ type rustBuild struct {
 	s                  *spec.Spec
 	env                Env
 	version, bin, home string
+	versionFrom        string
 	target             rustTarget
 	known, native      bool
 	cross              bool
@@ -232,7 +234,7 @@ func newRustBuild(s *spec.Spec, env Env) (rustBuild, error) {
 		return rustBuild{}, s.Errorf("language", "Cargo.lock not found next to Cargo.toml: appbuild builds --locked; run cargo generate-lockfile and commit it")
 	}
 	r := rustBuild{s: s, env: env, home: cargoHome}
-	if r.version, err = rustVersion(s, env.Files); err != nil {
+	if r.version, r.versionFrom, err = rustVersion(s, env.Files); err != nil {
 		return rustBuild{}, err
 	}
 	if r.bin, err = rustBinary(s, manifest); err != nil {
