@@ -111,7 +111,7 @@ type javaTool struct {
 	image string
 	// versionFrom is where the Java version was read.
 	versionFrom string
-	cache plan.Mount
+	cache       plan.Mount
 	// manifests are the build files copied before the source.
 	manifests []string
 	// setup writes the tool's configuration into the deps stage.
