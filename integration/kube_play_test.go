@@ -25,7 +25,8 @@ import (
 // line, each "|| exit 1"), which no distroless image can run, and it has no
 // Services (so no cluster DNS name for the companion). The test asks the
 // probes as the kubelet does instead: httpGet from outside the pod to its
-// IP and port; and reaches the companion by its pod's IP.
+// IP and port, and the exec form as a kubelet runs it (podman exec, no
+// shell); and reaches the companion by its pod's IP.
 func TestKubernetesTargetPlays(t *testing.T) {
 	needTier(t, "compose") // redis
 	reg := os.Getenv("APPBUILD_REGISTRY")
@@ -77,7 +78,16 @@ func TestKubernetesTargetPlays(t *testing.T) {
 	if res, err := podman(t, "exec", app, "/app/appbuild-probe", "tcp://"+cache+":6379"); err != nil {
 		t.Errorf("the app's pod does not reach the companion at %s:6379: %v %s", cache, err, res)
 	}
-	t.Logf("podman's healthcheck for the httpGet probe: %s", mustPodman(t, "inspect", "--format", "{{.Config.Healthcheck.Test}}", app))
+	// The exec form, as a kubelet runs an exec probe (through the runtime,
+	// no shell): the image's own check, appbuild-probe.
+	if res, err := podman(t, "exec", app, "/app/appbuild-probe", "http://127.0.0.1:8080"+probe.Path); err != nil {
+		t.Errorf("the image's probe in the pod: %v %s", err, res)
+	}
+	// What podman made of the httpGet probe: a shell line, which
+	// distroless cannot run (logged: it is podman's, not the file's).
+	hc := mustPodman(t, "inspect", "--format", "{{.Config.Healthcheck.Test}}", app)
+	_, runErr := podman(t, "healthcheck", "run", app)
+	t.Logf("podman's healthcheck for the httpGet probe: %s (podman healthcheck run: %v)", hc, runErr)
 
 	// A restart of the pod: podman 4.3's kube play refuses a claim whose
 	// volume exists, so a second play cannot show it.
