@@ -137,3 +137,34 @@ func imageDirOwner(t *testing.T, image, dir string) string {
 	st := fi.Sys().(*syscall.Stat_t)
 	return fmt.Sprintf("%d:%d %o", st.Uid, st.Gid, fi.Mode().Perm())
 }
+
+// TestAppVolumeEjected: the ejected Dockerfile of an app with a volume,
+// built by BuildKit's Dockerfile frontend, makes the directory as the
+// frontend does (owned by the app's user, 0755, under a parent made as
+// root) and declares the volume.
+func TestAppVolumeEjected(t *testing.T) {
+	needTier(t, "go")
+	dir := writeApp(t, map[string]string{
+		"app.yaml": "# syntax=org/appbuild\nname: counter\nlanguage: go\nbuild: .\nport: 8080\nvolumes: [/data, /srv/state]\n",
+		"go.mod":   "module counter\n\ngo 1.26\n",
+		"main.go":  counterMain,
+	})
+	mustBuildx(t, nil, "-f", filepath.Join(dir, "app.yaml"), "--target", "dockerfile", "-o", dir, dir)
+	archive := filepath.Join(t.TempDir(), "image.tar")
+	mustBuildx(t, nil, "-f", filepath.Join(dir, "Dockerfile"), "--platform", "linux/amd64",
+		"-o", "type=docker,oci-mediatypes=false,dest="+archive, dir)
+	out := mustPodman(t, "load", "-q", "-i", archive)
+	image := out[strings.LastIndex(out, " ")+1:]
+	t.Cleanup(func() { _, _ = podman(t, "rmi", "-f", image) })
+	for dir, want := range map[string]string{"/data": "65532:65532 755", "/srv/state": "65532:65532 755", "/srv": "0:0 755"} {
+		if got := imageDirOwner(t, image, dir); got != want {
+			t.Errorf("%s in the ejected image: %s, want %s", dir, got, want)
+		}
+	}
+	if vols := mustPodman(t, "image", "inspect", "--format", "{{json .Config.Volumes}}", image); vols != `{"/data":{},"/srv/state":{}}` {
+		t.Errorf("image volumes %s", vols)
+	}
+	if wd := mustPodman(t, "image", "inspect", "--format", "{{.Config.WorkingDir}} {{.Config.User}}", image); wd != "/app 65532:65532" {
+		t.Errorf("workdir and user %s", wd)
+	}
+}
