@@ -47,13 +47,17 @@ func checkService(name string, want *Service, got types.ServiceConfig) error {
 		}
 		env[k] = *v
 	}
-	if !maps.Equal(env, want.Environment) && len(env)+len(want.Environment) > 0 {
+	wantEnv := map[string]string{}
+	for k, v := range want.Environment {
+		wantEnv[k] = string(v)
+	}
+	if !maps.Equal(env, wantEnv) && len(env)+len(wantEnv) > 0 {
 		return fmt.Errorf("service %s: env %q, want %q", name, env, want.Environment)
 	}
-	if !slices.Equal([]string(got.Entrypoint), want.Entrypoint) {
+	if !slices.Equal([]string(got.Entrypoint), plain(want.Entrypoint)) {
 		return fmt.Errorf("service %s: entrypoint %q, want %q", name, got.Entrypoint, want.Entrypoint)
 	}
-	if h := want.Healthcheck; h != nil && (got.HealthCheck == nil || !slices.Equal(got.HealthCheck.Test, h.Test)) {
+	if h := want.Healthcheck; h != nil && (got.HealthCheck == nil || !slices.Equal([]string(got.HealthCheck.Test), plain(h.Test))) {
 		return fmt.Errorf("service %s: healthcheck %+v, want test %q", name, got.HealthCheck, h.Test)
 	}
 	var secrets, volumes []string
@@ -67,4 +71,13 @@ func checkService(name string, want *Service, got types.ServiceConfig) error {
 		return fmt.Errorf("service %s: secrets %q volumes %q, want %q and %q", name, secrets, volumes, want.Secrets, want.Volumes)
 	}
 	return nil
+}
+
+// plain is a list of texts as strings, to compare with what compose-go read.
+func plain(t []text) []string {
+	out := make([]string, len(t))
+	for i, v := range t {
+		out[i] = string(v)
+	}
+	return out
 }

@@ -41,9 +41,9 @@ type Service struct {
 	CapDrop     []string              `yaml:"cap_drop,omitempty"`
 	SecurityOpt []string              `yaml:"security_opt,omitempty"`
 	Tmpfs       []string              `yaml:"tmpfs,omitempty"`
-	Entrypoint  []string              `yaml:"entrypoint,omitempty"`
+	Entrypoint  []text                `yaml:"entrypoint,omitempty"`
 	Ports       []quoted              `yaml:"ports,omitempty"`
-	Environment map[string]string     `yaml:"environment,omitempty"`
+	Environment map[string]text       `yaml:"environment,omitempty"`
 	Secrets     []string              `yaml:"secrets,omitempty"`
 	Volumes     []string              `yaml:"volumes,omitempty"`
 	Healthcheck *Healthcheck          `yaml:"healthcheck,omitempty"`
@@ -67,9 +67,42 @@ func (q quoted) MarshalYAML() (any, error) {
 
 func (q quoted) IsZero() bool { return q == "" }
 
+// text is a spec value, written so that every YAML reader reads back the
+// same string: plain where that is safe, else double-quoted (escapes for
+// every byte), never a block scalar, which yaml's emitters write for some
+// strings (" 0\n", "\n\t0") in a form their own parsers refuse.
+type text string
+
+func (t text) MarshalYAML() (any, error) {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: string(t)}
+	if strings.ContainsAny(string(t), "\n\r\t") || strings.TrimSpace(string(t)) != string(t) {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	return n, nil
+}
+
+func texts(v []string) []text {
+	out := make([]text, len(v))
+	for i, s := range v {
+		out[i] = text(s)
+	}
+	return out
+}
+
+func textMap(m map[string]string) map[string]text {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]text, len(m))
+	for k, v := range m {
+		out[k] = text(v)
+	}
+	return out
+}
+
 // Healthcheck is a compose healthcheck.
 type Healthcheck struct {
-	Test        []string `yaml:"test,flow"`
+	Test        []text   `yaml:"test,flow"`
 	Interval    string   `yaml:"interval,omitempty"`
 	Timeout     string   `yaml:"timeout,omitempty"`
 	StartPeriod string   `yaml:"start_period,omitempty"`
@@ -123,7 +156,7 @@ func Generate(s *spec.Spec, p *plan.Plan, image string) ([]byte, error) {
 		app.Ports = append(app.Ports, quoted(entry))
 	}
 	if len(s.Env) > 0 {
-		app.Environment = s.Env
+		app.Environment = textMap(s.Env)
 	}
 	if h := p.Image.Healthcheck; h != nil {
 		app.Healthcheck = fromPlan(h)
@@ -217,9 +250,9 @@ func literal(n *yaml.Node) {
 
 func fromPlan(h *plan.Healthcheck) *Healthcheck {
 	if len(h.Test) == 1 && h.Test[0] == "NONE" {
-		return &Healthcheck{Test: []string{"NONE"}, Disable: true}
+		return &Healthcheck{Test: []text{"NONE"}, Disable: true}
 	}
-	return &Healthcheck{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}
+	return &Healthcheck{Test: texts(h.Test), Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}
 }
 
 // companion turns a spec service into a compose service on the private
@@ -227,7 +260,7 @@ func fromPlan(h *plan.Healthcheck) *Healthcheck {
 func companion(f *File, name string, s spec.Service) *Service {
 	svc := &Service{
 		Image:       s.Image,
-		Environment: s.Env,
+		Environment: textMap(s.Env),
 		Healthcheck: knownHealthcheck(s.Image),
 		Networks:    []string{privateNet},
 		Restart:     "unless-stopped",
@@ -285,9 +318,9 @@ func processes(f *File, app *Service, s *spec.Spec) {
 			continue
 		}
 		svc := *app
-		svc.Entrypoint = cmd
+		svc.Entrypoint = texts(cmd)
 		svc.Ports = nil
-		svc.Healthcheck = &Healthcheck{Test: []string{"NONE"}, Disable: true}
+		svc.Healthcheck = &Healthcheck{Test: []text{"NONE"}, Disable: true}
 		f.Services[s.Name+"-"+name] = &svc
 	}
 }
@@ -316,7 +349,7 @@ func knownHealthcheck(image string) *Healthcheck {
 	default:
 		return nil
 	}
-	return &Healthcheck{Test: test, Interval: "5s", Timeout: "3s", StartPeriod: "10s", Retries: 10}
+	return &Healthcheck{Test: texts(test), Interval: "5s", Timeout: "3s", StartPeriod: "10s", Retries: 10}
 }
 
 // Validate loads a compose file with compose-go, as Docker Compose would.
