@@ -102,12 +102,12 @@ func textMap(m map[string]string) map[string]text {
 
 // Healthcheck is a compose healthcheck.
 type Healthcheck struct {
-	Test        []text   `yaml:"test,flow"`
-	Interval    string   `yaml:"interval,omitempty"`
-	Timeout     string   `yaml:"timeout,omitempty"`
-	StartPeriod string   `yaml:"start_period,omitempty"`
-	Retries     int      `yaml:"retries,omitempty"`
-	Disable     bool     `yaml:"disable,omitempty"`
+	Test        []text `yaml:"test,flow"`
+	Interval    string `yaml:"interval,omitempty"`
+	Timeout     string `yaml:"timeout,omitempty"`
+	StartPeriod string `yaml:"start_period,omitempty"`
+	Retries     int    `yaml:"retries,omitempty"`
+	Disable     bool   `yaml:"disable,omitempty"`
 }
 
 // DependsOn waits for a service's condition.

@@ -44,8 +44,15 @@ func mustPodman(t *testing.T, args ...string) string {
 // image id.
 func loadForPodman(t *testing.T, dir string) string {
 	t.Helper()
+	return loadFileForPodman(t, dir, "app.yaml")
+}
+
+// loadFileForPodman is loadForPodman for another build file of dir (an
+// ejected Dockerfile).
+func loadFileForPodman(t *testing.T, dir, file string) string {
+	t.Helper()
 	archive := filepath.Join(t.TempDir(), "image.tar")
-	mustBuildx(t, nil, "-f", filepath.Join(dir, "app.yaml"), "--platform", "linux/amd64",
+	mustBuildx(t, nil, "-f", filepath.Join(dir, file), "--platform", "linux/amd64",
 		"-o", "type=docker,oci-mediatypes=false,dest="+archive, dir)
 	out := mustPodman(t, "load", "-q", "-i", archive)
 	// "Loaded image: sha256:…" or "Loaded image(s): …"

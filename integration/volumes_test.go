@@ -150,12 +150,7 @@ func TestAppVolumeEjected(t *testing.T) {
 		"main.go":  counterMain,
 	})
 	mustBuildx(t, nil, "-f", filepath.Join(dir, "app.yaml"), "--target", "dockerfile", "-o", dir, dir)
-	archive := filepath.Join(t.TempDir(), "image.tar")
-	mustBuildx(t, nil, "-f", filepath.Join(dir, "Dockerfile"), "--platform", "linux/amd64",
-		"-o", "type=docker,oci-mediatypes=false,dest="+archive, dir)
-	out := mustPodman(t, "load", "-q", "-i", archive)
-	image := out[strings.LastIndex(out, " ")+1:]
-	t.Cleanup(func() { _, _ = podman(t, "rmi", "-f", image) })
+	image := loadFileForPodman(t, dir, "Dockerfile")
 	for dir, want := range map[string]string{"/data": "65532:65532 755", "/srv/state": "65532:65532 755", "/srv": "0:0 755"} {
 		if got := imageDirOwner(t, image, dir); got != want {
 			t.Errorf("%s in the ejected image: %s, want %s", dir, got, want)

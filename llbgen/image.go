@@ -50,13 +50,7 @@ func (g *generator) image(base *pin.Image) (*dockerspec.DockerOCIImage, error) {
 			img.Config.ExposedPorts[port] = struct{}{}
 		}
 	}
-	// The base's own volumes stay, as under a Dockerfile's VOLUME.
-	for _, v := range p.Volumes {
-		if img.Config.Volumes == nil {
-			img.Config.Volumes = map[string]struct{}{}
-		}
-		img.Config.Volumes[v] = struct{}{}
-	}
+	img.Config.Volumes = withVolumes(img.Config.Volumes, p.Volumes)
 	if h := p.Healthcheck; h != nil {
 		hc := &dockerspec.HealthcheckConfig{Test: h.Test, Retries: h.Retries}
 		for _, d := range []struct {
@@ -117,4 +111,16 @@ func setEnv(env []string, kv string) []string {
 		}
 	}
 	return append(env, kv)
+}
+
+// withVolumes adds volumes to the base's own, which stay, as under a
+// Dockerfile's VOLUME.
+func withVolumes(base map[string]struct{}, volumes []string) map[string]struct{} {
+	for _, v := range volumes {
+		if base == nil {
+			base = map[string]struct{}{}
+		}
+		base[v] = struct{}{}
+	}
+	return base
 }

@@ -262,15 +262,9 @@ func (g *generator) stage(st plan.Stage, base *pin.Image) (llb.State, error) {
 		}
 		var err error
 		switch {
-		case link && step.Write != nil:
-			layers = append(layers, g.write(llb.Scratch().Platform(p), step.Write, true, c))
-		case link && step.Mkdir != nil:
-			var layer llb.State
-			layer, err = g.mkdir(llb.Scratch().Platform(p), step.Mkdir, c)
-			layers = append(layers, layer)
 		case link:
 			var layer llb.State
-			layer, err = g.copy(llb.Scratch().Platform(p), step.Copy, true, c)
+			layer, err = g.layer(llb.Scratch().Platform(p), step, c)
 			layers = append(layers, layer)
 		case step.Copy != nil:
 			s, err = g.copy(s, step.Copy, final, c)
@@ -294,6 +288,18 @@ func (g *generator) stage(st plan.Stage, base *pin.Image) (llb.State, error) {
 		return *out, nil
 	}
 	return s, nil
+}
+
+// layer is a final-stage step that only adds files, made on scratch as a
+// layer of its own to merge onto the base.
+func (g *generator) layer(scratch llb.State, step plan.Step, c []llb.ConstraintsOpt) (llb.State, error) {
+	switch {
+	case step.Write != nil:
+		return g.write(scratch, step.Write, true, c), nil
+	case step.Mkdir != nil:
+		return g.mkdir(scratch, step.Mkdir, c)
+	}
+	return g.copy(scratch, step.Copy, true, c)
 }
 
 // onlyFiles reports whether every step only adds files (copies, writes
